@@ -1,0 +1,46 @@
+# Thin wrapper over the `briefings` CLI. `make site` and `make test` are all the
+# set-up a fresh machine needs.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+BRIEFINGS := $(BIN)/briefings
+
+.DEFAULT_GOAL := help
+.PHONY: help site build check serve test bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+site: $(VENV)/.installed ## Create .venv, install, import the seeds and build output/
+	$(BRIEFINGS) build
+
+build: $(VENV)/.installed ## Build output/ from content/ (no import)
+	$(BRIEFINGS) build
+
+check: $(VENV)/.installed ## Validate content/ and the theme without writing
+	$(BRIEFINGS) check
+
+serve: $(VENV)/.installed ## Serve the site with live reload (not yet)
+	@echo "make serve: not yet (the editing-loop issue adds it)."
+	@echo "Meanwhile: make site && $(BIN)/python -m http.server --bind 127.0.0.1 --directory output 8000"
+
+test: $(VENV)/.installed-test ## Install test dependencies and run the whole suite
+	$(BIN)/python -m pytest
+
+bench: ## Benchmarks (not yet)
+	@echo "make bench: not yet (the cross-linking and editing-loop issues add benchmarks)."
+
+clean: ## Remove output/ and caches (keeps .venv and content/)
+	rm -rf output output.tmp-* output.old-* .cache .pytest_cache

@@ -1,0 +1,98 @@
+"""The pipeline: load -> link -> render -> write. The only module importing every stage."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.config import Config, load_config
+from generator.content import read_briefing
+from generator.diagnostics import BuildError, Diagnostics
+from generator.link import link
+from generator.model import Briefing, OutputFile, Site
+from generator.render import render_site
+from generator.write import WriteReport, check_output_dir, write_site
+
+BRIEFINGS_DIR = "briefings"
+
+
+@dataclass
+class Paths:
+    content: Path = Path("content")
+    theme: Path | None = None  # default: themes/<config.theme> beside content/
+    output: Path = Path("output")
+
+    def theme_dir(self, config: Config) -> Path:
+        return self.theme if self.theme is not None else self.content.absolute().parent / "themes" / config.theme
+
+
+@dataclass
+class BuildResult:
+    site: Site | None
+    files: list[OutputFile] = field(default_factory=list)
+    report: WriteReport | None = None
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.diagnostics.errors
+
+
+def load_briefings(content_dir: Path, diags: Diagnostics) -> list[Briefing]:
+    root = content_dir / BRIEFINGS_DIR
+    if not root.is_dir():
+        diags.error(root, "briefings folder not found", hint=f"create {BRIEFINGS_DIR}/ in the content folder")
+        return []
+    inside = content_dir.resolve()
+    briefings = []
+    for path in sorted(root.rglob("*.md")):
+        if path.is_symlink() and not path.resolve().is_relative_to(inside):
+            diags.error(path, "is a link to a file outside the content folder; it is not read",
+                        hint="copy the file into the content folder instead")
+            continue
+        b = read_briefing(path, content_dir, diags)
+        if b is not None:
+            briefings.append(b)
+    return briefings
+
+
+def static_files(theme_dir: Path, diags: Diagnostics) -> list[OutputFile]:
+    root = theme_dir / "static"
+    files = []
+    if root.is_dir():
+        inside = theme_dir.resolve()
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            if not path.resolve().is_relative_to(inside):
+                diags.error(path, "is a link outside the theme; it is not copied")
+                continue
+            files.append(OutputFile("static/" + path.relative_to(root).as_posix(), path.read_bytes()))
+    return files
+
+
+def build(paths: Paths, *, base_url: str | None = None, write: bool = True) -> BuildResult:
+    """Run the whole pipeline. Never raises for bad input: see ``result.diagnostics``."""
+    started = time.perf_counter()
+    diags = Diagnostics(root=paths.content.absolute().parent)
+    result = BuildResult(site=None, diagnostics=diags)
+    try:
+        config = load_config(paths.content, diags, base_url=base_url)
+        theme_dir = paths.theme_dir(config)
+        if not (theme_dir / "templates").is_dir():
+            diags.error(theme_dir, "theme not found (no templates/ folder)",
+                        hint="pass --theme DIR or set 'theme' in site.toml")
+            raise BuildError(diags)
+        briefings = load_briefings(paths.content, diags)
+        site = link(config, briefings, diags)
+        result.site = site
+        files = render_site(site, theme_dir, diags)
+        files += static_files(theme_dir, diags)
+        result.files = files
+        if write and not diags.errors:
+            check_output_dir(paths.output, [paths.content, theme_dir])
+            result.report = write_site(files, paths.output)
+    except BuildError:
+        pass
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,288 @@
+"""The ``content/`` contract: the briefing frontmatter schema, read and written.
+
+Reading is strict on purpose. YAML 1.1, which PyYAML speaks, turns a bare
+``no`` into ``False`` and ``10:00`` into ``600``; our loader resolves only the
+YAML 1.2 core forms (``true``/``false``, plain numbers, ISO dates), refuses
+aliases (no alias bombs) and object tags, and every value of the wrong type is
+an error naming the file and line, with a hint. python-frontmatter writes the
+files, with keys in the documented order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import frontmatter
+import yaml
+from slugify import slugify as _slugify
+
+from generator.diagnostics import Diagnostics
+from generator.model import TAXONOMIES, Briefing, Provenance
+
+#: Frontmatter keys, in the order files are written.
+KEYS = (
+    "title", "date", "source", "topics", "people", "organizations", "places",
+    "summary", "seed", "seed_hash", "review", "slug",
+)
+LIST_KEYS = (*TAXONOMIES, "review")
+STRING_KEYS = ("title", "source", "summary", "seed", "seed_hash", "slug")
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_SLUG = 80
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+
+
+def slugify(text: str, fallback: str = "briefing") -> str:
+    """A readable ASCII slug; Cyrillic and accents are transliterated."""
+    return _slugify(text, max_length=MAX_SLUG, word_boundary=True) or fallback
+
+
+class StrictLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 core scalars and no aliases."""
+
+    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML signature
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in frontmatter", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+StrictLoader.yaml_implicit_resolvers = {}
+for _tag, _regexp, _first in (
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    ("tag:yaml.org,2002:float",
+     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+     "-+0123456789."),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:timestamp", r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?$", "0123456789"),
+):
+    StrictLoader.add_implicit_resolver(_tag, re.compile(_regexp), list(_first))
+
+
+@dataclass
+class Field:
+    value: object
+    line: int
+
+
+def split_frontmatter(text: str) -> tuple[str, str, int] | None:
+    """Split ``---`` frontmatter from the body: (yaml, body, body's first line)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip() != "---":
+        return None
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in ("---", "..."):
+            return "".join(lines[1:i]), "".join(lines[i + 1:]), i + 2
+    return None
+
+
+def parse_frontmatter(yaml_text: str, path: Path, diags: Diagnostics) -> dict[str, Field] | None:
+    """Parse the YAML block into key -> (value, line); lines count from the file's top."""
+    offset = 1  # the opening '---' is line 1
+    try:
+        loader = StrictLoader(yaml_text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return {}
+            if not isinstance(node, yaml.MappingNode):
+                diags.error(path, "frontmatter must be a mapping of keys to values",
+                            line=node.start_mark.line + 1 + offset, hint="write it as 'key: value' lines")
+                return None
+            fields: dict[str, Field] = {}
+            for key_node, value_node in node.value:
+                line = key_node.start_mark.line + 1 + offset
+                key = loader.construct_object(key_node, deep=True)
+                if not isinstance(key, str):
+                    diags.error(path, f"frontmatter key {key!r} is not a name", line=line)
+                    continue
+                if key in fields:
+                    diags.error(path, f"duplicate frontmatter key {key!r}", line=line,
+                                hint=f"it is first set on line {fields[key].line}")
+                    continue
+                try:
+                    value = loader.construct_object(value_node, deep=True)
+                except ValueError as exc:  # e.g. date 2022-02-30
+                    diags.error(path, f"{key}: invalid value {value_node.value!r}: {exc}", line=line,
+                                hint="dates are written YYYY-MM-DD")
+                    continue
+                fields[key] = Field(value, line)
+            return fields
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + offset if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        diags.error(path, f"invalid frontmatter YAML: {problem}", line=line,
+                    hint="check indentation and quote values that contain ':' or '#'")
+    except yaml.YAMLError as exc:
+        diags.error(path, f"invalid frontmatter YAML: {exc}")
+    return None
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _string(key: str, f: Field, path: Path, diags: Diagnostics) -> str | None:
+    if f.value is None:
+        return ""
+    if isinstance(f.value, str):
+        return f.value.strip()
+    diags.error(path, f"{key} must be text, not {_describe(f.value)}", line=f.line,
+                hint=f"put the value in quotes: {key}: \"...\"")
+    return None
+
+
+def _string_list(key: str, f: Field, path: Path, diags: Diagnostics) -> tuple[str, ...] | None:
+    if f.value is None:
+        return ()
+    if not isinstance(f.value, list):
+        diags.error(path, f"{key} must be a list, not {_describe(f.value)}", line=f.line,
+                    hint=f"write {key}: [\"First\", \"Second\"] or one '- item' per line")
+        return None
+    out: list[str] = []
+    for item in f.value:
+        if not isinstance(item, str) or not item.strip():
+            what = "an empty item" if isinstance(item, str) or item is None else _describe(item)
+            diags.error(path, f"{key} must list names, but has {what}", line=f.line,
+                        hint="put each name in quotes")
+            return None
+        name = " ".join(item.split())
+        if name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def _date(f: Field, path: Path, diags: Diagnostics) -> dt.date | None | bool:
+    """The date, None when absent, or False when invalid."""
+    value = f.value
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        diags.error(path, "date must be a day (YYYY-MM-DD), not a date and time", line=f.line,
+                    hint=f"write date: {value.date().isoformat()}")
+        return False
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()) \
+                else _bad_date(value, f, path, diags)
+        except ValueError as exc:
+            diags.error(path, f"date {value!r} is not a valid day: {exc}", line=f.line,
+                        hint="write date: YYYY-MM-DD")
+            return False
+    return _bad_date(value, f, path, diags)
+
+
+def _bad_date(value: object, f: Field, path: Path, diags: Diagnostics) -> bool:
+    diags.error(path, f"date must be written YYYY-MM-DD, not {value!r}", line=f.line,
+                hint="for example date: 2022-01-07; leave it out if the date is unknown")
+    return False
+
+
+def default_slug(path: Path) -> str:
+    """The slug a file gets without a ``slug`` key: its name, minus a date prefix."""
+    return slugify(_DATE_PREFIX.sub("", path.stem))
+
+
+def read_briefing(path: Path, content_dir: Path, diags: Diagnostics) -> Briefing | None:
+    """Read and validate one briefing; report problems to ``diags``, return None on error."""
+    rel = PurePosixPath(path.relative_to(content_dir).as_posix()).as_posix()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        diags.error(path, f"cannot read file: {exc.strerror or exc}", hint="check its permissions")
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        diags.error(path, "file is not valid UTF-8", line=line, hint="save it with UTF-8 encoding")
+        return None
+    if "\x00" in text:
+        diags.error(path, "file contains NUL bytes; it is not a text file")
+        return None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    parts = split_frontmatter(text)
+    if parts is None:
+        diags.error(path, "no frontmatter found", line=1,
+                    hint="a briefing starts with a '---' line, then 'title: ...', then a closing '---' line")
+        return None
+    yaml_text, body, _ = parts
+    errors_before = len(diags.errors)
+    fields = parse_frontmatter(yaml_text, path, diags)
+    if fields is None:
+        return None
+
+    for key, f in fields.items():
+        if key not in KEYS:
+            close = difflib.get_close_matches(key, KEYS, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "known keys: " + ", ".join(KEYS)
+            diags.warning(path, f"unknown frontmatter key {key!r} is ignored", line=f.line, hint=hint)
+
+    values: dict[str, object] = {}
+    for key in STRING_KEYS:
+        if key in fields:
+            values[key] = _string(key, fields[key], path, diags)
+    for key in LIST_KEYS:
+        if key in fields:
+            values[key] = _string_list(key, fields[key], path, diags)
+
+    title = values.get("title")
+    if "title" not in fields or title == "":
+        diags.error(path, "missing title", line=fields["title"].line if "title" in fields else 2,
+                    hint="add a line 'title: ...' to the frontmatter")
+    date = _date(fields["date"], path, diags) if "date" in fields else None
+    slug = values.get("slug") or default_slug(path)
+    if "slug" in fields and values.get("slug") and not SLUG_RE.match(str(slug)):
+        diags.error(path, f"slug {slug!r} may only contain a-z, 0-9 and single hyphens",
+                    line=fields["slug"].line, hint=f"for example slug: {slugify(str(slug))}")
+    elif len(str(slug)) > MAX_SLUG:
+        diags.error(path, f"slug is longer than {MAX_SLUG} characters", line=fields["slug"].line)
+    if len(diags.errors) > errors_before:
+        return None
+
+    seed = values.get("seed") or ""
+    return Briefing(
+        path=rel,
+        title=str(title),
+        date=date if isinstance(date, dt.date) else None,
+        slug=str(slug),
+        body=body,
+        source=str(values.get("source") or ""),
+        summary=str(values.get("summary") or ""),
+        topics=values.get("topics") or (),
+        people=values.get("people") or (),
+        organizations=values.get("organizations") or (),
+        places=values.get("places") or (),
+        provenance=Provenance(str(seed), str(values.get("seed_hash") or "")) if seed else None,
+        review=values.get("review") or (),
+    )
+
+
+def dump_briefing(meta: dict[str, object], body: str) -> str:
+    """Serialize frontmatter (in :data:`KEYS` order) and body to file text."""
+    unknown = set(meta) - set(KEYS)
+    if unknown:
+        raise ValueError(f"unknown frontmatter keys: {sorted(unknown)}")
+    ordered = {k: (list(v) if isinstance(v, tuple) else v) for k in KEYS if k in meta for v in [meta[k]]}
+    post = frontmatter.Post(body.rstrip("\n") + "\n", **ordered)
+    return frontmatter.dumps(post, sort_keys=False, allow_unicode=True, width=4096) + "\n"

@@ -1,0 +1,114 @@
+"""The render stage: ``Site -> [OutputFile]`` through the theme's Jinja2 templates.
+
+Links between pages are written relative to the page that holds them, so the
+site works under any base path and even opened from disk; only the 404 page,
+which a server shows at any address, links from the base path. Never writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from collections import defaultdict
+from pathlib import Path
+
+import jinja2
+
+from generator.diagnostics import BuildError, Diagnostics
+from generator.model import OutputFile, Site
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+def long_date(d: dt.date | None) -> str:
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}" if d else "Undated"
+
+
+def relative_url(target: str, page_url: str | None, base_path: str = "/") -> str:
+    """``target`` (a site path such as ``/topics/nato/``) as seen from ``page_url``."""
+    if page_url is None:
+        return base_path.rstrip("/") + target
+    start = page_url if page_url.endswith("/") else posixpath.dirname(page_url) + "/"
+    rel = posixpath.relpath(target, start)
+    if target.endswith("/") and not rel.endswith("/"):
+        rel = "./" if rel == "." else rel + "/"
+    return rel
+
+
+@jinja2.pass_context
+def _url(ctx: jinja2.runtime.Context, target: str) -> str:
+    site = ctx["site"]
+    return relative_url(target, ctx.get("page_url"), site.config.base_path)
+
+
+def make_environment(theme_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(theme_dir / "templates")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["url"] = _url
+    env.filters["long_date"] = long_date
+    return env
+
+
+def _out_path(url: str) -> str:
+    return url.strip("/") + "/index.html" if url.strip("/") else "index.html"
+
+
+def render_site(site: Site, theme_dir: Path, diags: Diagnostics) -> list[OutputFile]:
+    """Every page of the site; a template error becomes a diagnostic naming file and line."""
+    env = make_environment(theme_dir)
+    pages: list[tuple[str, str | None, str, dict]] = []  # (output path, page url, template, context)
+
+    pages.append(("index.html", "/", "home.html", {"briefings": site.briefings[: site.config.home_count]}))
+    by_year: dict[str, list] = defaultdict(list)
+    for b in site.briefings:
+        by_year[str(b.date.year) if b.date else "Undated"].append(b)
+    pages.append(("briefings/index.html", "/briefings/", "archive.html", {"years": list(by_year.items())}))
+    for b in site.briefings:
+        pages.append((_out_path(b.url), b.url, "briefing.html", {"briefing": b}))
+    for tax in site.taxonomies.values():
+        pages.append((_out_path(tax.url), tax.url, "taxonomy.html", {"taxonomy": tax}))
+        for term in tax.terms:
+            pages.append((_out_path(term.url), term.url, "term.html", {"taxonomy": tax, "term": term}))
+    pages.append(("404.html", None, "404.html", {}))
+
+    files: list[OutputFile] = []
+    for out, page_url, template_name, context in pages:
+        try:
+            template = env.get_template(template_name)
+            html = template.render(site=site, config=site.config, taxonomies=site.taxonomies,
+                                   page_url=page_url, **context)
+        except jinja2.TemplateSyntaxError as exc:
+            diags.error(Path(exc.filename or template_name), f"template syntax error: {exc.message}",
+                        line=exc.lineno)
+            break
+        except jinja2.TemplateNotFound as exc:
+            diags.error(theme_dir / "templates", f"template {exc.name!r} not found",
+                        hint="the theme must provide it")
+            break
+        except Exception as exc:  # noqa: BLE001 - any template runtime error is the theme's, reported not raised
+            line, name = _template_frame(exc, theme_dir)
+            diags.error(name, f"template error while rendering {out}: {type(exc).__name__}: {exc}", line=line)
+            break
+        files.append(OutputFile(out, html.encode("utf-8")))
+    if diags.errors:
+        raise BuildError(diags)
+    return files
+
+
+def _template_frame(exc: BaseException, theme_dir: Path) -> tuple[int | None, Path]:
+    """The innermost template file and line in a traceback."""
+    tb = exc.__traceback__
+    found: tuple[int | None, Path] = (None, theme_dir / "templates")
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".html") or filename.endswith(".xml"):
+            found = (tb.tb_lineno, Path(filename))
+        tb = tb.tb_next
+    return found
