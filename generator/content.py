@@ -59,7 +59,10 @@ for _tag, _regexp, _first in (
      r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
      "-+0123456789."),
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-    ("tag:yaml.org,2002:timestamp", r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?$", "0123456789"),
+    ("tag:yaml.org,2002:timestamp",  # PyYAML's own pattern, which its constructor expects
+     r"^(?:[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}"
+     r"(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$",
+     "0123456789"),
 ):
     StrictLoader.add_implicit_resolver(_tag, re.compile(_regexp), list(_first))
 
@@ -107,7 +110,7 @@ def parse_frontmatter(yaml_text: str, path: Path, diags: Diagnostics) -> dict[st
                     continue
                 try:
                     value = loader.construct_object(value_node, deep=True)
-                except ValueError as exc:  # e.g. date 2022-02-30
+                except (ValueError, TypeError, OverflowError) as exc:  # e.g. date 2022-02-30
                     diags.error(path, f"{key}: invalid value {value_node.value!r}: {exc}", line=line,
                                 hint="dates are written YYYY-MM-DD")
                     continue
@@ -275,6 +278,7 @@ def read_briefing(path: Path, content_dir: Path, diags: Diagnostics) -> Briefing
         places=values.get("places") or (),
         provenance=Provenance(str(seed), str(values.get("seed_hash") or "")) if seed else None,
         review=values.get("review") or (),
+        file=path,
     )
 
 

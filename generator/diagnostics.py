@@ -35,20 +35,20 @@ class Diagnostics:
     root: Path | None = None
     items: list[Diagnostic] = field(default_factory=list)
 
-    def _name(self, path: Path | str) -> str:
+    def name(self, path: Path | str) -> str:
         p = Path(path)
         if self.root is not None:
             try:
-                return p.resolve().relative_to(self.root.resolve()).as_posix()
+                return p.absolute().relative_to(self.root.absolute()).as_posix()
             except ValueError:
                 pass
         return str(path)
 
     def error(self, path: Path | str, message: str, line: int | None = None, hint: str = "") -> None:
-        self.items.append(Diagnostic(self._name(path), line, ERROR, message, hint))
+        self.items.append(Diagnostic(self.name(path), line, ERROR, message, hint))
 
     def warning(self, path: Path | str, message: str, line: int | None = None, hint: str = "") -> None:
-        self.items.append(Diagnostic(self._name(path), line, WARNING, message, hint))
+        self.items.append(Diagnostic(self.name(path), line, WARNING, message, hint))
 
     def extend(self, other: Diagnostics) -> None:
         self.items.extend(other.items)

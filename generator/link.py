@@ -31,14 +31,14 @@ def build_taxonomy(key: str, briefings: list[Briefing], diags: Diagnostics) -> T
     singular, plural = TAXONOMIES[key]
     by_slug: dict[str, list[Briefing]] = defaultdict(list)
     spellings: dict[str, Counter] = defaultdict(Counter)
-    first_file: dict[tuple[str, str], str] = {}
+    first_file: dict[tuple[str, str], object] = {}
     for b in briefings:
         for name in b.terms(key):
             s = term_slug(name)
             if b not in by_slug[s]:
                 by_slug[s].append(b)
             spellings[s][name] += 1
-            first_file.setdefault((s, name), b.path)
+            first_file.setdefault((s, name), b.file or b.path)
     terms = []
     for s in sorted(by_slug):
         names = sorted(spellings[s].items(), key=lambda kv: (-kv[1], kv[0]))
@@ -60,12 +60,12 @@ def link(config: Config, briefings: list[Briefing], diags: Diagnostics,
     for b in sorted(briefings, key=lambda b: b.path):
         b.url = briefing_url(b)
         if b.url in by_url:
-            diags.error(b.path, f"has the same URL {b.url} as {by_url[b.url].path}",
+            diags.error(b.file or b.path, f"has the same URL {b.url} as {diags.name(by_url[b.url].file or by_url[b.url].path)}",
                         hint="give one of them another 'slug:' or rename the file")
             continue
         by_url[b.url] = b
         if b.date is None:
-            diags.warning(b.path, "has no date; it is listed as undated", hint="add 'date: YYYY-MM-DD'")
+            diags.warning(b.file or b.path, "has no date; it is listed as undated", hint="add 'date: YYYY-MM-DD'")
         b.html = renderer.convert(b.body)
         linked.append(b)
     linked.sort(key=lambda b: b.sort_key)

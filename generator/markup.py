@@ -51,7 +51,8 @@ class SafeMarkdown(Extension):
 
 
 EXTENSIONS = [
-    "abbr", "def_list", "fenced_code", "footnotes", "tables", "sane_lists", "smarty",
+    # No "smarty": text must render as written (scraped quotes are already typographic).
+    "abbr", "def_list", "fenced_code", "footnotes", "tables", "sane_lists",
     "toc", SafeMarkdown(),  # toc: ids on headings; "#" in a body is an <h2>
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from generator.config import Config
 
@@ -44,6 +45,8 @@ class Briefing:
     url: str = ""
     #: Rendered body; set by the link stage.
     html: str = ""
+    #: The file it was read from, for messages.
+    file: Path | None = None
 
     def terms(self, taxonomy: str) -> tuple[str, ...]:
         return getattr(self, taxonomy)
@@ -62,6 +65,10 @@ class Term:
     url: str
     briefings: list[Briefing] = field(default_factory=list)
 
+    @property
+    def count(self) -> int:
+        return len(self.briefings)
+
 
 @dataclass
 class Taxonomy:
@@ -70,6 +77,10 @@ class Taxonomy:
     plural: str
     url: str
     terms: list[Term] = field(default_factory=list)
+
+    def most_used(self, n: int) -> list[Term]:
+        """The ``n`` terms with the most briefings (ties: by name)."""
+        return sorted(self.terms, key=lambda t: -t.count)[:n]
 
 
 @dataclass

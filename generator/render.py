@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 
 from generator.diagnostics import BuildError, Diagnostics
+from generator.link import term_slug
 from generator.model import OutputFile, Site
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -52,6 +53,7 @@ def make_environment(theme_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["url"] = _url
+    env.globals["term_slug"] = term_slug
     env.filters["long_date"] = long_date
     return env
 

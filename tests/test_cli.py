@@ -1,0 +1,111 @@
+"""The CLI as a user runs it: exit codes, one-line errors, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import THEME, briefing
+from generator.cli import make_parser
+
+
+def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def site_args(site, *extra):
+    return ["--content", str(site.content), "--theme", str(THEME), *extra]
+
+
+def test_every_subcommand_has_help():
+    parser = make_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert {"build", "check"} <= set(sub.choices)
+    for name, p in sub.choices.items():
+        assert p.description, name
+        result = run(name, "--help")
+        assert result.returncode == 0 and "usage: briefings " + name in result.stdout
+
+
+def test_build_succeeds_and_summarises(sample):
+    r = run("build", *site_args(sample, "--output", str(sample.output)))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("built 4 briefings:")
+    assert "has no date" in r.stderr  # the undated fixture is a warning, not an error
+    assert (sample.output / "index.html").is_file()
+
+
+def test_base_url_option_sets_canonical_links(sample):
+    r = run("build", *site_args(sample, "--output", str(sample.output), "--base-url", "https://news.example.com/"))
+    assert r.returncode == 0
+    assert '<link rel="canonical" href="https://news.example.com/">' in (sample.output / "index.html").read_text()
+
+
+@pytest.mark.parametrize("name, text, expected", [
+    ("bad-yaml.md", "---\ntitle: [x\n---\n", "content/briefings/bad-yaml.md:3: error: invalid frontmatter YAML"),
+    ("no-title.md", "---\ndate: 2022-01-01\n---\n", "content/briefings/no-title.md:2: error: missing title"),
+    ("bad-date.md", "---\ntitle: T\ndate: 2022-02-30\n---\n", "content/briefings/bad-date.md:3: error: date"),
+    ("escape.md", "---\ntitle: T\nslug: ../../../etc\n---\n", "content/briefings/escape.md:3: error: slug"),
+])
+def test_bad_input_is_one_clear_line_and_exit_1(sample, name, text, expected):
+    sample.add(name, text)
+    r = run("build", *site_args(sample, "--output", str(sample.output)), cwd=sample.root)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    errors = [line for line in r.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 1 and errors[0].startswith(expected), r.stderr
+    assert "build failed: 1 error;" in r.stderr
+    assert not sample.output.exists()
+
+
+def test_check_lists_every_problem_and_writes_nothing(sample):
+    sample.add("a.md", "---\ntitle: 5\n---\n")
+    sample.add("b.md", "---\ntitle: T\ntopics: x\n---\n")
+    r = run("check", *site_args(sample), cwd=sample.root)
+    assert r.returncode == 1
+    assert sum(": error: " in line for line in r.stderr.splitlines()) == 2
+    assert not sample.output.exists()
+
+
+def test_check_passes_on_good_content(sample):
+    r = run("check", *site_args(sample))
+    assert r.returncode == 0 and r.stdout.startswith("check passed: 4 briefings")
+
+
+def test_bad_config_is_named(sample):
+    (sample.content / "site.toml").write_text('title = "x"\nbase_url = "nope"\n')
+    r = run("build", *site_args(sample, "--output", str(sample.output)), cwd=sample.root)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "content/site.toml: error: configuration key 'base_url' must be an absolute http(s) URL" in r.stderr
+
+
+def test_missing_content_folder(tmp_path):
+    r = run("build", "--content", str(tmp_path / "nope"), "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "nope/site.toml: error: site configuration not found" in r.stderr
+
+
+def test_output_over_content_is_refused(sample):
+    r = run("build", *site_args(sample, "--output", str(sample.root)))
+    assert r.returncode == 1 and "Traceback" not in r.stderr and "refusing" in r.stderr
+    assert (sample.content / "site.toml").exists()
+
+
+def test_console_script_is_installed():
+    import shutil
+    exe = shutil.which("briefings") or str(__import__("pathlib").Path(sys.executable).parent / "briefings")
+    r = subprocess.run([exe, "--version"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("briefings ")
+
+
+def test_shipped_content_builds_cleanly(tmp_path):
+    from conftest import ROOT
+    r = run("build", "--content", str(ROOT / "content"), "--output", str(tmp_path / "out"), cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""  # no warnings either: the shipped archive is curated
+    html = (tmp_path / "out" / "index.html").read_text()
+    assert html.count('class="card"') == 5
+
+
