@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jinja2
 
+from generator import publish
 from generator.diagnostics import BuildError, Diagnostics
 from generator.link import term_slug
 from generator.model import OutputFile, Site
@@ -55,6 +56,7 @@ def make_environment(theme_dir: Path) -> jinja2.Environment:
     env.globals["url"] = _url
     env.globals["term_slug"] = term_slug
     env.filters["long_date"] = long_date
+    publish.install(env)
     return env
 
 
@@ -101,7 +103,7 @@ def render_site(site: Site, theme_dir: Path, diags: Diagnostics) -> list[OutputF
         files.append(OutputFile(out, html.encode("utf-8")))
     if diags.errors:
         raise BuildError(diags)
-    return files
+    return files + publish.publish_files(site, files)
 
 
 def _template_frame(exc: BaseException, theme_dir: Path) -> tuple[int | None, Path]:
