@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +18,61 @@ from generator.diagnostics import BuildError, Diagnostics
 
 CONFIG_NAME = "site.toml"
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+@dataclass(frozen=True)
+class RelatedConfig:
+    """Weights of the related-briefings score (``[related]`` in site.toml).
+
+    See :mod:`generator.related` for the formula. A weight of 0 switches a signal off.
+    """
+
+    #: How many related briefings a briefing page shows (0 hides the section).
+    count: int = 5
+    #: Weight of one shared term, per taxonomy, multiplied by the term's rarity (IDF).
+    topics: float = 1.0
+    people: float = 1.0
+    organizations: float = 1.0
+    places: float = 0.5
+    #: Weight of the text similarity of the bodies (a cosine from 0 to 1).
+    text: float = 2.0
+    #: Weight of nearness in time (1 on the same day, halving every ``half_life_days``).
+    time: float = 0.5
+    half_life_days: float = 30.0
+
+
+_RELATED_LIMITS: dict[str, tuple[float, float]] = {
+    "count": (0, 50), "topics": (0, 100), "people": (0, 100), "organizations": (0, 100), "places": (0, 100),
+    "text": (0, 100), "time": (0, 100), "half_life_days": (1, 36500),
+}
+assert set(_RELATED_LIMITS) == {f.name for f in fields(RelatedConfig)}
+
+
+def related_config(value: object, path: Path | str, diags: Diagnostics) -> RelatedConfig | None:
+    """The ``[related]`` table, every bad key reported; None if it is not a table."""
+    if not isinstance(value, dict):
+        diags.error(path, "configuration key 'related' must be a table: [related] followed by key = value lines")
+        return None
+    values: dict[str, object] = {}
+    for key, v in value.items():
+        if key not in _RELATED_LIMITS:
+            close = difflib.get_close_matches(key, _RELATED_LIMITS, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "known keys: " + ", ".join(_RELATED_LIMITS)
+            diags.error(path, f"unknown key {key!r} in [related]", hint=hint)
+            continue
+        low, high = _RELATED_LIMITS[key]
+        if key == "count":
+            ok = isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+            kind = "a whole number"
+        else:
+            ok = isinstance(v, (int, float)) and not isinstance(v, bool) and low <= v <= high
+            kind = "a number"
+            v = float(v) if ok else v
+        if not ok:
+            diags.error(path, f"[related] {key} must be {kind} from {low:g} to {high:g}")
+            continue
+        values[key] = v
+    return replace(RelatedConfig(), **values)
 
 
 @dataclass(frozen=True)
@@ -32,6 +87,8 @@ class Config:
     home_count: int = 20
     #: Name of the theme folder under ``themes/``.
     theme: str = "default"
+    #: Weights of the related-briefings score (the ``[related]`` table).
+    related: RelatedConfig = field(default_factory=RelatedConfig)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -99,6 +156,7 @@ _CHECKS = {
     "timezone": _check_timezone,
     "home_count": _check_home_count,
     "theme": _check_theme,
+    "related": lambda value: None,  # a table, validated field by field in validate()
 }
 assert set(_CHECKS) == {f.name for f in fields(Config)}
 
@@ -112,6 +170,11 @@ def validate(data: dict, path: Path | str, diags: Diagnostics) -> Config:
             close = difflib.get_close_matches(key, _CHECKS, n=1)
             hint = f"did you mean {close[0]!r}?" if close else "known keys: " + ", ".join(_CHECKS)
             diags.error(path, f"unknown configuration key {key!r}", hint=hint)
+            continue
+        if key == "related":
+            related = related_config(value, path, diags)
+            if related is not None:
+                values[key] = related
             continue
         problem = check(value)
         if problem:

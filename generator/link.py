@@ -1,4 +1,7 @@
-"""The link stage: permalinks, collisions, order, taxonomies, rendered bodies.
+"""The link stage: permalinks, collisions, order, taxonomies, rendered bodies,
+and the cross-links: previous/next in time, related terms, related briefings
+(:mod:`generator.related`), stories (:mod:`generator.stories`) and the timeline
+(:mod:`generator.timeline`).
 
 A pure function of the loaded briefings: ``[Briefing] -> Site``. Nothing here
 touches the disk.
@@ -7,12 +10,21 @@ touches the disk.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 from generator.config import Config
 from generator.content import slugify
 from generator.diagnostics import Diagnostics
 from generator.markup import Renderer
 from generator.model import TAXONOMIES, Briefing, Site, Taxonomy, Term
+from generator.related import link_related
+from generator.stories import group_stories
+from generator.timeline import build_timeline
+
+#: Page names inside a taxonomy folder that a term's slug must not take.
+RESERVED_SLUGS = frozenset({"by-count"})
+#: How many related terms a term page shows.
+RELATED_TERMS = 8
 
 
 def briefing_url(b: Briefing) -> str:
@@ -21,8 +33,10 @@ def briefing_url(b: Briefing) -> str:
     return f"/briefings/{b.date.year:04d}/{b.date.month:02d}/{b.slug}/"
 
 
+@lru_cache(maxsize=65536)
 def term_slug(name: str) -> str:
-    return slugify(name, fallback="term")
+    slug = slugify(name, fallback="term")
+    return slug + "-term" if slug in RESERVED_SLUGS else slug
 
 
 def build_taxonomy(key: str, briefings: list[Briefing], diags: Diagnostics) -> Taxonomy:
@@ -70,4 +84,49 @@ def link(config: Config, briefings: list[Briefing], diags: Diagnostics,
         linked.append(b)
     linked.sort(key=lambda b: b.sort_key)
     taxonomies = {key: build_taxonomy(key, linked, diags) for key in TAXONOMIES}
-    return Site(config=config, briefings=linked, taxonomies=taxonomies)
+    site = Site(config=config, briefings=linked, taxonomies=taxonomies)
+    cross_link(site)
+    return site
+
+
+def cross_link(site: Site) -> None:
+    """Set the links between briefings, terms and periods (data for the templates)."""
+    link_neighbours(site.briefings)
+    link_related_terms(site.taxonomies)
+    site.stories = group_stories(site.briefings)
+    link_related(site.briefings, site.taxonomies, site.config.related)
+    site.timeline = build_timeline(site.briefings, site.taxonomies.get("topics"))
+
+
+def link_neighbours(briefings: list[Briefing]) -> None:
+    """``previous``/``next``: the dated briefing just before/after in time (same day: by URL)."""
+    dated = sorted((b for b in briefings if b.date is not None), key=lambda b: (b.date, b.url))
+    for b in briefings:
+        b.previous = b.next = None
+    for before, after in zip(dated, dated[1:]):
+        before.next, after.previous = after, before
+
+
+def link_related_terms(taxonomies: dict[str, Taxonomy]) -> None:
+    """``related_terms``: the terms, of any taxonomy, most often named in the same briefings
+    (most shared briefings first, ties by name). Work: the sum over briefings of the square
+    of their number of terms."""
+    terms_of: dict[int, list[Term]] = defaultdict(list)
+    for tax in taxonomies.values():
+        for term in tax.terms:
+            for b in term.briefings:
+                terms_of[id(b)].append(term)
+    together: dict[int, Counter] = defaultdict(Counter)
+    for terms in terms_of.values():
+        for a in terms:
+            counter = together[id(a)]
+            for b in terms:
+                if b is not a:
+                    counter[id(b)] += 1
+    by_id = {id(t): t for tax in taxonomies.values() for t in tax.terms}
+    order = {key: i for i, key in enumerate(TAXONOMIES)}
+    for term in by_id.values():
+        counts = together.get(id(term), Counter())
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], by_id[kv[0]].name.casefold(),
+                                                         order.get(by_id[kv[0]].taxonomy, 99)))
+        term.related_terms = [(by_id[k], n) for k, n in ranked[:RELATED_TERMS]]

@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 
 from generator import publish
+from generator import render_links
 from generator.diagnostics import BuildError, Diagnostics
 from generator.link import term_slug
 from generator.model import OutputFile, Site
@@ -56,6 +57,7 @@ def make_environment(theme_dir: Path) -> jinja2.Environment:
     env.globals["url"] = _url
     env.globals["term_slug"] = term_slug
     env.filters["long_date"] = long_date
+    render_links.register(env)  # timeline chart and helpers
     publish.install(env)
     return env
 
@@ -80,6 +82,7 @@ def render_site(site: Site, theme_dir: Path, diags: Diagnostics) -> list[OutputF
         pages.append((_out_path(tax.url), tax.url, "taxonomy.html", {"taxonomy": tax}))
         for term in tax.terms:
             pages.append((_out_path(term.url), term.url, "term.html", {"taxonomy": tax, "term": term}))
+    pages += render_links.pages(site, _out_path)  # by-count indexes, timeline, stories
     pages.append(("404.html", None, "404.html", {}))
 
     files: list[OutputFile] = []
@@ -101,6 +104,7 @@ def render_site(site: Site, theme_dir: Path, diags: Diagnostics) -> list[OutputF
             diags.error(name, f"template error while rendering {out}: {type(exc).__name__}: {exc}", line=line)
             break
         files.append(OutputFile(out, html.encode("utf-8")))
+    files += render_links.feeds(site)  # Atom: the site's and one per term
     if diags.errors:
         raise BuildError(diags)
     return files + publish.publish_files(site, files)

@@ -1,0 +1,175 @@
+"""Related briefings: a score for each pair, found through inverted indexes.
+
+The score of briefing *b* as related to briefing *a* (it is symmetric) is
+
+    score(a, b) =   Σ  w[tax(t)] · idf(t)                     shared terms, rarer ones weigh more
+                  t ∈ shared
+                + w_text · cos(a, b)                            the wording of the bodies
+                + w_time · 0.5 ** (|date(a) − date(b)| / half_life_days)    nearness in time
+
+- ``idf(t) = ln(N / df(t))``: N briefings, df(t) of them name term *t*. A term named by
+  every briefing ("NATO" in a NATO archive) weighs 0; a rare one ("New START") weighs most.
+  ``w[tax]`` is the weight of the term's taxonomy (topics, people, organizations, places).
+- ``cos(a, b)`` is the cosine of the TF-IDF vectors of the two bodies (content words, see
+  :mod:`generator.text`), each cut to its ``TEXT_TERMS`` heaviest words: 0 for unrelated
+  wording, 1 for the same text.
+- The time part counts only when both are dated: 1 on the same day, ½ after
+  ``half_life_days``, ¼ after twice that.
+- Nearness alone never makes briefings related: a pair must share a term with idf > 0, or
+  have ``cos ≥ MIN_TEXT``. Ties are broken newest first, then by URL. Briefings of the same
+  story are not listed as related (the page shows them as "also reported by").
+
+The weights are ``[related]`` in ``site.toml`` (:class:`generator.config.RelatedConfig`).
+
+Scale: no all-pairs comparison. Candidates for *a* are the briefings in the posting lists
+(term → briefings, word → briefings) of *a*'s terms and heaviest words; lists longer than
+``POSTINGS_CAP`` (terms or words too common to tell anything) are not walked, though such
+terms still count in the exact score of candidates found otherwise. The partial scores
+gathered while walking rank the candidates; the best ``max(4·count, SHORTLIST)`` are scored
+exactly. Work is about N × (terms + words per briefing) × POSTINGS_CAP: linear in N.
+In archives smaller than ``POSTINGS_CAP`` and ``SHORTLIST`` the result is exact.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+
+from generator.config import RelatedConfig
+from generator.model import TAXONOMIES, Briefing, RelatedLink, Taxonomy
+from generator.text import words
+
+#: How many of a body's heaviest words make its text vector.
+TEXT_TERMS = 40
+#: Posting lists longer than this are too common to generate candidates from.
+POSTINGS_CAP = 150
+#: At least this many candidates (ranked by partial score) are scored exactly.
+SHORTLIST = 20
+#: Below this cosine, alike wording alone does not make two briefings related.
+MIN_TEXT = 0.05
+#: How many shared terms a reason names.
+REASON_TERMS = 3
+
+TermKey = tuple[str, str]  # (taxonomy, term slug)
+
+
+def text_vectors(briefings: list[Briefing]) -> list[dict[str, float]]:
+    """Unit TF-IDF vector of each body, cut to its ``TEXT_TERMS`` heaviest words."""
+    counts = [Counter(words(b.body)) for b in briefings]
+    df: Counter = Counter()
+    for c in counts:
+        df.update(c.keys())
+    n = len(briefings)
+    vectors = []
+    for c in counts:
+        weights = {w: tf * math.log(n / df[w]) for w, tf in c.items() if df[w] < n}
+        top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:TEXT_TERMS]
+        norm = math.sqrt(sum(v * v for _, v in top))
+        vectors.append({w: v / norm for w, v in top} if norm else {})
+    return vectors
+
+
+def cosine(u: dict[str, float], v: dict[str, float]) -> float:
+    if len(u) > len(v):
+        u, v = v, u
+    return sum(x * v[w] for w, x in u.items() if w in v)
+
+
+def nearness(a: Briefing, b: Briefing, half_life_days: float) -> float:
+    if a.date is None or b.date is None:
+        return 0.0
+    return 0.5 ** (abs(a.date.toordinal() - b.date.toordinal()) / half_life_days)
+
+
+class Scorer:
+    """Everything the score needs, computed once per build."""
+
+    def __init__(self, briefings: list[Briefing], taxonomies: dict[str, Taxonomy], config: RelatedConfig):
+        self.briefings = briefings
+        self.config = config
+        self.index = {id(b): i for i, b in enumerate(briefings)}
+        n = len(briefings)
+        self.weight = {key: getattr(config, key) for key in TAXONOMIES}
+        self.idf: dict[TermKey, float] = {}
+        self.names: dict[TermKey, str] = {}
+        self.postings: dict[TermKey, list[int]] = {}
+        self.terms: list[set[TermKey]] = [set() for _ in briefings]
+        for key, tax in taxonomies.items():
+            for term in tax.terms:
+                tk = (key, term.slug)
+                self.idf[tk] = math.log(n / term.count) if term.count else 0.0
+                self.names[tk] = term.name
+                members = [self.index[id(b)] for b in term.briefings if id(b) in self.index]
+                self.postings[tk] = members
+                for i in members:
+                    self.terms[i].add(tk)
+        self.vectors = text_vectors(briefings)
+        self.word_postings: dict[str, list[int]] = defaultdict(list)
+        for i, vec in enumerate(self.vectors):
+            for w in vec:
+                self.word_postings[w].append(i)
+
+    def term_part(self, i: int, j: int) -> tuple[float, list[tuple[float, TermKey]]]:
+        """Sum of weighted idf over shared terms, and each shared term's share (heaviest first)."""
+        shared = sorted(((self.weight[tk[0]] * self.idf[tk], tk) for tk in self.terms[i] & self.terms[j]),
+                        key=lambda st: (-st[0], self.names[st[1]].casefold(), st[1]))
+        shared = [st for st in shared if st[0] > 0]
+        return math.fsum(s for s, _ in shared), shared
+
+    def exact(self, i: int, j: int) -> RelatedLink | None:
+        """The full score of a pair, or None when they share nothing that counts."""
+        c = self.config
+        terms, shared = self.term_part(i, j)
+        cos = cosine(self.vectors[i], self.vectors[j])
+        if not shared and cos < MIN_TEXT:
+            return None
+        text = c.text * cos
+        time = c.time * nearness(self.briefings[i], self.briefings[j], c.half_life_days)
+        score = math.fsum((terms, text, time))
+        if score <= 0:
+            return None
+        names = tuple(self.names[tk] for _, tk in shared[:REASON_TERMS])
+        return RelatedLink(briefing=self.briefings[j], score=score, shared=names,
+                           similar_text=cos >= MIN_TEXT and text >= terms)
+
+    def candidates(self, i: int) -> Counter:
+        """Briefings sharing an uncommon term or heavy word with briefing ``i``, with partial scores."""
+        acc: Counter = Counter()
+        for tk in self.terms[i]:
+            members = self.postings[tk]
+            gain = self.weight[tk[0]] * self.idf[tk]
+            if gain <= 0 or len(members) > POSTINGS_CAP:
+                continue
+            for j in members:
+                acc[j] += gain
+        vec = self.vectors[i]
+        vectors = self.vectors
+        for w, x in vec.items():
+            members = self.word_postings[w]
+            if len(members) > POSTINGS_CAP:
+                continue
+            gain = self.config.text * x
+            for j in members:
+                acc[j] += gain * vectors[j][w]
+        acc.pop(i, None)
+        return acc
+
+    def related(self, i: int, count: int, exclude: frozenset[int] = frozenset()) -> list[RelatedLink]:
+        if count <= 0:
+            return []
+        acc = self.candidates(i)
+        for j in exclude:
+            acc.pop(j, None)
+        shortlist = sorted(acc, key=lambda j: (-acc[j], j))[:max(4 * count, SHORTLIST)]
+        links = [link for j in shortlist if (link := self.exact(i, j)) is not None]
+        links.sort(key=lambda link: (-link.score, link.briefing.sort_key))
+        return links[:count]
+
+
+def link_related(briefings: list[Briefing], taxonomies: dict[str, Taxonomy], config: RelatedConfig) -> None:
+    """Set ``related`` on every briefing (``briefings`` in site order). Briefings of the same
+    story (set by :mod:`generator.stories` before) are left out: the page lists them apart."""
+    scorer = Scorer(briefings, taxonomies, config)
+    for i, b in enumerate(briefings):
+        exclude = frozenset(scorer.index[id(o)] for o in b.story.others(b)) if b.story else frozenset()
+        b.related = scorer.related(i, config.count, exclude)

@@ -1,0 +1,123 @@
+"""Stories: the same event told by several outlets, grouped.
+
+Two dated briefings tell the same story when all of these hold:
+
+- their dates are at most ``STORY_DAYS`` apart;
+- they do not come from the same (named) source: an outlet's follow-up is not a second telling;
+- their bodies overlap: the share of shingles (runs of three content words, see
+  :mod:`generator.text`) they have in common, over the shingles of the shorter body, is at
+  least ``MIN_OVERLAP``; or at least ``QUOTE_OVERLAP`` when they also share
+  ``MIN_SHARED_QUOTE`` shingles inside quotation marks (both quote the same words).
+
+Stop words are dropped before shingling, so two translations of one statement still share
+most of their shingles ("will have significant consequences" / "would have significant
+consequences"), while briefings that merely cover the same subject share almost none
+(measured on the seed texts: 0.14 for two reports of one meeting, at most 0.03 otherwise).
+
+Pairs join into groups transitively (union-find); a group is a :class:`Story`.
+
+Scale: briefings are visited in date order with a sliding window of ``STORY_DAYS``; a
+shingle index holds only the briefings inside the window, so each briefing is compared only
+with its neighbours in time that share a shingle with it, and memory stays bounded by the
+window. Shingles found in more than ``WINDOW_CAP`` briefings of one window (boilerplate)
+are not walked.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict, deque
+
+from generator.model import Briefing, Story
+from generator.text import quote_shingles, shingles
+
+STORY_DAYS = 7
+MIN_OVERLAP = 0.10
+QUOTE_OVERLAP = 0.05
+MIN_SHARED_QUOTE = 3
+WINDOW_CAP = 50
+#: Bodies with fewer shingles than this are too short to judge.
+MIN_SHINGLES = 8
+
+
+def _same_source(a: Briefing, b: Briefing) -> bool:
+    return bool(a.source and b.source and a.source.casefold() == b.source.casefold())
+
+
+def story_pairs(briefings: list[Briefing]) -> list[tuple[Briefing, Briefing]]:
+    """Every pair of briefings that tell the same story, in date order."""
+    dated = sorted((b for b in briefings if b.date is not None), key=lambda b: (b.date, b.url or b.path))
+    window: deque[int] = deque()  # positions in ``dated`` of the briefings in the window
+    index: dict[str, set[int]] = defaultdict(set)  # shingle -> window members having it
+    bodies: dict[int, set[str]] = {}  # window member -> its shingles
+    quotes: dict[int, set[str]] = {}  # window member -> its quoted shingles
+    pairs = []
+    for i, a in enumerate(dated):
+        while window and (a.date - dated[window[0]].date).days > STORY_DAYS:
+            j = window.popleft()
+            for s in bodies.pop(j):
+                members = index[s]
+                members.discard(j)
+                if not members:
+                    del index[s]
+            del quotes[j]
+        mine = shingles(a.body)
+        if len(mine) < MIN_SHINGLES:
+            continue
+        shared: Counter = Counter()
+        for s in mine:
+            members = index.get(s)
+            if members and len(members) <= WINDOW_CAP:
+                for j in members:
+                    shared[j] += 1
+        my_quotes = quote_shingles(a.body)
+        for j in sorted(shared):
+            b = dated[j]
+            if _same_source(a, b):
+                continue
+            overlap = shared[j] / min(len(mine), len(bodies[j]))
+            if overlap >= MIN_OVERLAP or (
+                    overlap >= QUOTE_OVERLAP and len(my_quotes & quotes[j]) >= MIN_SHARED_QUOTE):
+                pairs.append((b, a))
+        window.append(i)
+        bodies[i] = mine
+        quotes[i] = my_quotes
+        for s in mine:
+            index[s].add(i)
+    return pairs
+
+
+def group_stories(briefings: list[Briefing]) -> list[Story]:
+    """Stories of two or more briefings, newest first; sets ``story`` on each member."""
+    parent: dict[int, Briefing] = {}
+
+    def find(b: Briefing) -> Briefing:
+        root = b
+        while parent.get(id(root), root) is not root:
+            root = parent[id(root)]
+        while parent.get(id(b), b) is not root:  # path compression
+            nxt = parent[id(b)]
+            parent[id(b)] = root
+            b = nxt
+        return root
+
+    for b in briefings:
+        b.story = None
+    for a, b in story_pairs(briefings):
+        ra, rb = find(a), find(b)
+        if ra is not rb:
+            parent[id(rb)] = ra
+    groups: dict[int, list[Briefing]] = defaultdict(list)
+    for b in briefings:
+        groups[id(find(b))].append(b)
+    stories = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda b: (b.date, b.url))
+        first = members[0]
+        story = Story(key=f"{first.date.isoformat()}-{first.slug}", briefings=members)
+        for b in members:
+            b.story = story
+        stories.append(story)
+    stories.sort(key=lambda s: (-s.briefings[-1].date.toordinal(), s.key))
+    return stories

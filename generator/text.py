@@ -1,0 +1,55 @@
+"""Words, shingles and quotations of a briefing body: the text features that
+:mod:`generator.related` and :mod:`generator.stories` compare. Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Common English words that say nothing about what a briefing is about.
+STOPWORDS = frozenset("""
+a about above after again against all also although am among an and any are around as at be because been
+before being below between both but by can could did do does doing down during each either even ever every
+few for from further had has have having he her here hers him his how however i if in into is it its itself
+just least less let like made make many may me might more most much must my near neither no nor not now of
+off on once one only or other others our ours out over own per rather said same says she should since so
+some still such than that the their theirs them then there these they this those though through thus to too
+toward under until up upon us very via was we well were what when where whether which while who whom whose
+why will with within without would yet you your also according told today yesterday tomorrow
+""".split())
+
+_WORD = re.compile(r"[^\W\d_]{3,}")
+#: A quotation: text between paired quotation marks, curly, guillemets, low-high or straight.
+_QUOTES = (re.compile(r"“([^“”]+)”"), re.compile(r"«([^«»]+)»"), re.compile(r"„([^„“”]+)[“”]"),
+           re.compile(r'"([^"\n]+)"'))
+
+
+def words(text: str) -> list[str]:
+    """Lower-case content words of three letters or more, in order (no digits, no stop words)."""
+    return [w for w in _WORD.findall(text.casefold()) if w not in STOPWORDS]
+
+
+def shingles(text: str, n: int = 3) -> set[str]:
+    """Every run of ``n`` consecutive content words, joined by spaces.
+
+    Stop words are dropped first, so "will have significant consequences" and
+    "would have significant consequences" share their shingles: two outlets
+    translating or paraphrasing the same statement keep its content words.
+    """
+    w = words(text)
+    return {" ".join(w[i:i + n]) for i in range(len(w) - n + 1)}
+
+
+def quotations(text: str, min_words: int = 4) -> list[str]:
+    """Passages inside quotation marks with at least ``min_words`` content words."""
+    found = []
+    for pattern in _QUOTES:
+        found += [q for q in pattern.findall(text) if len(words(q)) >= min_words]
+    return found
+
+
+def quote_shingles(text: str, n: int = 3) -> set[str]:
+    out: set[str] = set()
+    for q in quotations(text):
+        out |= shingles(q, n)
+    return out
