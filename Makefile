@@ -24,7 +24,9 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 site: $(VENV)/.installed ## Create .venv, install, import the seeds and build output/
-	$(BRIEFINGS) build
+	@# A rejected seed (or an import conflict) fails `make site`, but only after
+	@# the site was built from everything that could be imported.
+	@status=0; $(BRIEFINGS) import || status=$$?; $(BRIEFINGS) build && exit $$status
 
 build: $(VENV)/.installed ## Build output/ from content/ (no import)
 	$(BRIEFINGS) build

@@ -9,6 +9,8 @@ from pathlib import Path
 from generator import __version__
 from generator.build import Paths, build
 from generator.diagnostics import Diagnostics
+from generator.normalize import format_report, run_import
+from generator.vocabulary import VOCABULARY_NAME
 from generator.write import UnsafeOutput
 
 
@@ -50,6 +52,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    content = Path(args.content)
+    diags = Diagnostics(root=content.absolute().parent)
+    seeds = [Path(s) for s in args.seeds] or [Path("seeds")]
+    report = run_import(seeds, content, diags)
+    _print_diagnostics(diags)
+    if report is None:
+        print(f"import stopped: fix {VOCABULARY_NAME} first; no seed was imported", file=sys.stderr)
+        return 1
+    for line in format_report(report, (content / VOCABULARY_NAME).as_posix()):
+        print(line)
+    return 0 if report.ok and not diags.errors else 1
+
+
 def _add_site_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--content", default="content", metavar="DIR", help="content folder (default: content)")
     p.add_argument("--theme", default=None, metavar="DIR",
@@ -73,6 +89,18 @@ def make_parser() -> argparse.ArgumentParser:
                        description="Run every build step except writing; list all problems; exit 1 if any error.")
     _add_site_options(p)
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser(
+        "import", help="turn raw seed texts into briefings under content/briefings/",
+        description="Normalize scraped seed texts into frontmatter Markdown briefings: title, date, source, "
+                    "topics, people, organizations and places (from content/vocabulary.yaml), summary and "
+                    "review flags. Re-importing is safe: unchanged seeds do nothing, briefings an editor "
+                    "changed are left alone, and a seed that changed under an edited briefing is reported "
+                    "as a conflict. Exit status 1 if any seed was rejected or conflicts.")
+    p.add_argument("seeds", nargs="*", metavar="SEED",
+                   help="seed files or folders (default: seeds)")
+    p.add_argument("--content", default="content", metavar="DIR", help="content folder (default: content)")
+    p.set_defaults(func=cmd_import)
     return parser
 
 

@@ -27,9 +27,12 @@ from generator.model import TAXONOMIES, Briefing, Provenance
 KEYS = (
     "title", "date", "source", "topics", "people", "organizations", "places",
     "summary", "seed", "seed_hash", "review", "slug",
+    # SHA-256 of the file as the importer wrote it (without this line): lets a
+    # re-import tell an editor's changes from its own output (generator.normalize).
+    "imported_hash",
 )
 LIST_KEYS = (*TAXONOMIES, "review")
-STRING_KEYS = ("title", "source", "summary", "seed", "seed_hash", "slug")
+STRING_KEYS = ("title", "source", "summary", "seed", "seed_hash", "slug", "imported_hash")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SLUG = 80
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
