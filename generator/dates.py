@@ -73,7 +73,7 @@ _PATTERNS = [
 _WEEKDAY_BEFORE = re.compile(r"(?:^|(?<=\W))(?P<w>" + _WEEKDAY + r")\.?,?\s*\(?\s*$", re.IGNORECASE)
 #: English month names that are also common lowercase words or abbreviations.
 _LOWERCASE_WORDS = frozenset("jan feb mar march apr may jun jul aug sep sept oct nov dec".split())
-_YEAR_IN_PATH = re.compile(r"(?<!\d)(" + _YEAR + r")(?!\d)")
+_YEAR_IN_PATH = re.compile(r"(?<![0-9A-Za-z])(" + _YEAR + r")(?![0-9A-Za-z])")  # not inside a hash
 
 
 @dataclass(frozen=True)

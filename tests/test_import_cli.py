@@ -205,3 +205,18 @@ def test_help(capsys):
         main(["import", "--help"])
     assert exc.value.code == 0
     assert "SEED" in capsys.readouterr().out
+
+
+def test_shipped_content_is_curated_and_reimport_leaves_it_alone(tmp_path, capsys):
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    before = {p: p.read_bytes() for p in (tmp_path / "content").rglob("*") if p.is_file()}
+    code = main(["import", str(ROOT / "seeds"), "--content", str(tmp_path / "content")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "5 seeds: 0 imported, 0 updated, 0 unchanged, 5 skipped, 0 conflicts, 0 rejected" in out
+    assert {p: p.read_bytes() for p in (tmp_path / "content").rglob("*") if p.is_file()} == before
+    diags = Diagnostics()
+    for path in (ROOT / "content" / "briefings").rglob("*.md"):
+        b = read_briefing(path, ROOT / "content", diags)
+        assert b is not None and b.date is not None and b.review == ()
+    assert not diags.items

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.chrome import squash
-from generator.dates import DateEvidence, find_dates, resolve_date
+from generator.dates import DateEvidence, find_dates, resolve_date, years_in_path
 from generator.diagnostics import Diagnostics
 from generator.escape import escape_paragraph
 from generator.markup import Renderer
@@ -273,6 +273,17 @@ def test_partial_date_gets_no_year_without_evidence():
     assert day is None and flags[0].startswith("date incomplete")
 
 
+def test_years_in_seed_paths_but_not_inside_hashes():
+    assert years_in_path("seeds/2021/a.txt") == [2021]
+    assert years_in_path("2020-12-01_x.txt") == [2020]
+    assert years_in_path("000_ab2019cd.txt") == []
+
+
 def test_partial_date_year_from_weekday_and_path():
     day, flags = resolve_date(DateEvidence([], find_dates("on Tuesday 30 November"), [], [2020, 2021]))
     assert day == dt.date(2021, 11, 30) and flags[0].startswith("date guessed")
+
+
+def test_partial_date_year_from_the_seed_path_alone():
+    day, flags = resolve_date(DateEvidence([], find_dates("met on 30 November"), [], [2021]))
+    assert day == dt.date(2021, 11, 30) and "seed's path" in flags[0]

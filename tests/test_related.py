@@ -1,0 +1,166 @@
+"""Related briefings: exact scores and order on archives small enough to compute by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import pytest
+
+from generator import related as related_module
+from generator.config import Config, RelatedConfig, load_config
+from generator.diagnostics import BuildError, Diagnostics
+from generator.link import link
+from generator.model import Briefing
+
+LN2, LN3 = math.log(2), math.log(3)
+
+
+def make(slug: str, date: str | None = "2022-01-10", body: str = "", **terms) -> Briefing:
+    return Briefing(path=f"{slug}.md", title=slug.capitalize(), date=dt.date.fromisoformat(date) if date else None,
+                    slug=slug, body=body, **{k: tuple(v) for k, v in terms.items()})
+
+
+def linked(briefings: list[Briefing], **weights) -> dict[str, Briefing]:
+    config = Config(related=RelatedConfig(**weights))
+    site = link(config, briefings, Diagnostics())
+    return {b.slug: b for b in site.briefings}
+
+
+def rel(b: Briefing) -> list[tuple[str, float]]:
+    return [(r.briefing.slug, r.score) for r in b.related]
+
+
+TERMS_ONLY = dict(text=0.0, time=0.0)
+
+
+def test_shared_terms_weigh_by_rarity_and_taxonomy():
+    # N = 4. NATO is named by all four: idf ln(4/4) = 0, so it neither scores nor makes briefings related.
+    bs = linked([
+        make("a", topics=["Arms control", "Diplomacy"], people=["Jens Stoltenberg"], organizations=["NATO"]),
+        make("b", topics=["Arms control"], people=["Jens Stoltenberg"], organizations=["NATO"]),
+        make("c", topics=["Diplomacy"], organizations=["NATO"]),
+        make("d", topics=["Sanctions"], organizations=["NATO"]),
+    ], people=2.0, **TERMS_ONLY)
+    # a~b: Arms control ln(4/2) + 2 × Jens Stoltenberg ln(4/2) = 3 ln 2; a~c: Diplomacy ln 2.
+    assert rel(bs["a"]) == [("b", pytest.approx(3 * LN2)), ("c", pytest.approx(LN2))]
+    assert bs["a"].related[0].shared == ("Jens Stoltenberg", "Arms control")  # heaviest first
+    assert bs["a"].related[1].shared == ("Diplomacy",)
+    assert not bs["a"].related[0].similar_text
+    assert rel(bs["d"]) == []  # shares only NATO
+
+
+def test_a_rare_shared_term_says_more_than_a_common_one():
+    # "New START" is named twice, "Ukraine" five times in six briefings.
+    bs = linked([
+        make("a", topics=["New START"], places=["Ukraine"]),
+        make("b", topics=["New START"]),
+        make("c", places=["Ukraine"]),
+        make("d", places=["Ukraine"]), make("e", places=["Ukraine"]), make("f", places=["Ukraine"]),
+    ], places=1.0, **TERMS_ONLY)
+    assert rel(bs["a"])[:2] == [("b", pytest.approx(LN3)), ("c", pytest.approx(math.log(6 / 5)))]
+
+
+def test_text_similarity_and_nearness_in_time_add_up():
+    body = "Ministers discussed missile deployments near Kaliningrad and the Suwalki corridor."
+    bs = linked([
+        make("a", "2022-01-10", body, topics=["Deterrence"]),
+        make("twin", "2022-01-20", body, topics=["Deterrence"]),  # same words, ten days later
+        make("other", "2022-01-10", "Fishing quotas in the North Sea were agreed.", topics=["Deterrence"]),
+        make("far", "2020-01-10", "Grain exports rose sharply this harvest season.", topics=["Trade"]),
+    ], topics=1.0, text=2.0, time=1.0, half_life_days=10)
+    # a~twin: Deterrence ln(4/3) + text 2 × cos 1 + time 0.5 ** (10/10)
+    # a~other: Deterrence ln(4/3) + text 0 (no word in common) + time 1 (same day)
+    assert rel(bs["a"]) == [("twin", pytest.approx(math.log(4 / 3) + 2 + 0.5)),
+                            ("other", pytest.approx(math.log(4 / 3) + 1))]
+    assert bs["a"].related[0].similar_text and bs["a"].related[0].shared == ("Deterrence",)
+    assert rel(bs["far"]) == []  # nearness or nothing in common never makes briefings related
+
+
+def test_alike_wording_alone_is_a_reason():
+    body = "Armoured convoys crossed the Dnipro bridges overnight, witnesses reported."
+    bs = linked([make("a", body=body), make("b", body=body), make("c", body="Quiet elections in Iceland.")],
+                text=1.0, time=0.0)
+    assert rel(bs["a"]) == [("b", pytest.approx(1.0))]
+    assert bs["a"].related[0].shared == () and bs["a"].related[0].similar_text
+
+
+def test_ties_go_to_the_newest_then_the_url_and_count_is_a_limit():
+    bs = linked([
+        make("hub", "2022-01-10", topics=["Arms control"]),
+        make("old", "2021-01-01", topics=["Arms control"]),
+        make("new", "2022-06-01", topics=["Arms control"]),
+        make("also-new", "2022-06-01", topics=["Arms control"]),
+        make("none", "2022-06-01", topics=["Other"]),
+    ], count=2, **TERMS_ONLY)
+    assert [s for s, _ in rel(bs["hub"])] == ["also-new", "new"]
+    bs = linked([make("a", topics=["X"]), make("b", topics=["X"]), make("c")], count=0, **TERMS_ONLY)
+    assert rel(bs["a"]) == []
+
+
+def test_undated_briefings_are_related_without_a_time_part():
+    bs = linked([make("a", None, topics=["X"]), make("b", "2022-01-01", topics=["X"]), make("c", topics=["Y"])],
+                topics=1.0, text=0.0, time=5.0)
+    assert rel(bs["a"]) == [("b", pytest.approx(math.log(3 / 2)))]
+
+
+def test_members_of_one_story_are_not_also_listed_as_related():
+    text = " ".join(f"Statement {w} ministers agreed sanctions package tranche number {w}." for w in
+                    ["alpha", "bravo", "charlie", "delta", "echo"])
+    bs = linked([make("a", "2022-01-10", text, topics=["Sanctions"], organizations=["European Union"]),
+                 make("b", "2022-01-11", text, topics=["Sanctions"]),
+                 make("c", "2022-03-01", "Sanctions were debated again.", topics=["Sanctions"],
+                      organizations=["European Union"])])
+    assert bs["a"].story is bs["b"].story is not None
+    assert [s for s, _ in rel(bs["a"])] == ["c"]
+
+
+def test_candidates_come_from_uncommon_postings_only(monkeypatch):
+    """At scale the common term is never walked, yet every briefing finds its partner."""
+    monkeypatch.setattr(related_module, "POSTINGS_CAP", 10)
+    briefings = []
+    for k in range(120):
+        for side in "xy":
+            briefings.append(make(f"p{k}{side}", f"2022-{k % 12 + 1:02d}-01",
+                                  topics=["Common topic", f"Rare {k}"]))
+    briefings.append(make("lonely", topics=["Something else"]))
+    scorer = related_module.Scorer(briefings, link(Config(), briefings, Diagnostics()).taxonomies,
+                                   RelatedConfig(**TERMS_ONLY))
+    for i, b in enumerate(briefings[:-1]):
+        acc = scorer.candidates(i)
+        assert len(acc) == 1  # only the partner: "Common topic" (240 briefings) is not walked
+        [link_] = scorer.related(i, 5)
+        partner = b.slug[:-1] + ("y" if b.slug.endswith("x") else "x")
+        assert link_.briefing.slug == partner
+        assert link_.score == pytest.approx(math.log(241 / 2) + math.log(241 / 240))
+
+
+# --- the [related] table in site.toml -----------------------------------------------------
+
+def load(tmp_path: Path, text: str) -> Config:
+    (tmp_path / "site.toml").write_text(text, encoding="utf-8")
+    return load_config(tmp_path, Diagnostics(root=tmp_path))
+
+
+def test_related_table_is_typed_with_defaults(tmp_path):
+    c = load(tmp_path, 'title = "T"\n[related]\ncount = 3\nplaces = 2\ntext = 0.5\nhalf_life_days = 90\n')
+    assert c.related == RelatedConfig(count=3, places=2.0, text=0.5, half_life_days=90.0)
+    assert isinstance(c.related.places, float)
+    assert load(tmp_path, 'title = "T"\n').related == RelatedConfig()
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[related]\ntopic = 2\n', "site.toml: error: unknown key 'topic' in [related] (did you mean 'topics'?)"),
+    ('[related]\ncount = 2.5\n', "site.toml: error: [related] count must be a whole number from 0 to 50"),
+    ('[related]\ntext = "high"\n', "site.toml: error: [related] text must be a number from 0 to 100"),
+    ('[related]\ntime = -1\n', "site.toml: error: [related] time must be a number from 0 to 100"),
+    ('[related]\nhalf_life_days = 0\n', "site.toml: error: [related] half_life_days must be a number from 1 to 36500"),
+    ('[related]\npeople = true\n', "site.toml: error: [related] people must be a number from 0 to 100"),
+    ('related = 5\n', "site.toml: error: configuration key 'related' must be a table: "
+                      "[related] followed by key = value lines"),
+])
+def test_bad_related_values_are_named(tmp_path, text, message):
+    with pytest.raises(BuildError) as info:
+        load(tmp_path, text)
+    assert [d.format() for d in info.value.diagnostics.errors] == [message]

@@ -1,0 +1,99 @@
+"""Stories: the same event from different outlets is grouped; merely similar briefings are not."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from generator import stories as stories_module
+from generator.build import load_briefings
+from generator.config import Config
+from generator.diagnostics import Diagnostics
+from generator.link import link
+from generator.model import Briefing
+from generator.text import quotations, shingles, words
+
+ROOT = Path(__file__).resolve().parent.parent
+
+REPORT = ("Foreign ministers met in Vilnius on Tuesday to discuss air defence for the Baltic states. "
+          "The ministers agreed to station additional Patriot batteries along the eastern flank. "
+          "Lithuanian officials welcomed the decision and promised host nation support. "
+          "Delegates also reviewed the exercise calendar and the readiness of rapid reaction units.")
+UNRELATED = ("Farmers protested against import quotas on grain from neighbouring countries. "
+             "Tractors blocked several border crossings for most of the morning. "
+             "The agriculture minister promised compensation and talks with the trade commissioner.")
+
+
+def make(slug: str, date: str, body: str, source: str = "") -> Briefing:
+    return Briefing(path=f"{slug}.md", title=slug, date=dt.date.fromisoformat(date), slug=slug, body=body,
+                    source=source)
+
+
+def grouped(briefings: list[Briefing]) -> list[list[str]]:
+    site = link(Config(), briefings, Diagnostics())
+    return [[b.slug for b in s.briefings] for s in site.stories]
+
+
+def test_text_features():
+    assert words("The Ministers will meet in 2022, said NATO.") == ["ministers", "meet", "nato"]
+    assert shingles("any further aggression against Ukraine will have significant consequences") == \
+        shingles("any further aggression against Ukraine would have significant consequences")
+    assert quotations('He said: “We must be prepared for diplomacy to fail completely.” Then «a short one» ended.') == \
+        ["We must be prepared for diplomacy to fail completely."]
+
+
+def test_two_outlets_a_few_days_apart_make_one_story():
+    assert grouped([make("wire", "2022-03-01", REPORT, "Wire"), make("paper", "2022-03-04", REPORT, "Paper"),
+                    make("farm", "2022-03-02", UNRELATED, "Wire")]) == [["wire", "paper"]]
+
+
+def test_similar_briefings_far_apart_in_time_are_not_a_story():
+    assert grouped([make("march", "2022-03-01", REPORT, "Wire"), make("later", "2022-03-09", REPORT, "Paper")]) == []
+    assert grouped([make("march", "2022-03-01", REPORT, "Wire"), make("year", "2023-03-01", REPORT, "Paper")]) == []
+    # the window is inclusive: STORY_DAYS apart is still close
+    assert grouped([make("a", "2022-03-01", REPORT, "Wire"), make("b", "2022-03-08", REPORT, "Paper")]) == [["a", "b"]]
+
+
+def test_one_outlet_repeating_itself_is_not_a_second_telling():
+    assert grouped([make("a", "2022-03-01", REPORT, "Wire"), make("b", "2022-03-02", REPORT, "wire")]) == []
+    # an unknown source may be another outlet
+    assert grouped([make("a", "2022-03-01", REPORT, "Wire"), make("b", "2022-03-02", REPORT)]) == [["a", "b"]]
+
+
+def test_shared_quotations_lower_the_overlap_needed():
+    quote = "“We will station additional Patriot batteries along the eastern flank without delay.”"
+    filler_a = " ".join(f"harbour{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(80)) + "."
+    filler_b = " ".join(f"railway{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(80)) + "."
+    a = f"{filler_a} The minister said {quote}"
+    b = f"{filler_b} According to the statement, {quote}"
+    overlap = len(shingles(a) & shingles(b)) / min(len(shingles(a)), len(shingles(b)))
+    assert stories_module.QUOTE_OVERLAP <= overlap < stories_module.MIN_OVERLAP
+    assert grouped([make("a", "2022-03-01", a, "Wire"), make("b", "2022-03-02", b, "Paper")]) == [["a", "b"]]
+    unquoted = b.replace("“", "").replace("”", "")
+    assert grouped([make("a", "2022-03-01", a, "Wire"), make("b", "2022-03-02", unquoted, "Paper")]) == []
+
+
+def test_stories_join_transitively_and_are_ordered_newest_first():
+    other = REPORT.replace("Vilnius", "Tallinn").replace("Patriot", "NASAMS").replace("Lithuanian", "Estonian")
+    bs = [make("a", "2022-03-01", REPORT, "A"), make("b", "2022-03-06", REPORT, "B"),
+          make("c", "2022-03-12", REPORT, "C"),  # 11 days after a, 6 after b: joins through b
+          make("x", "2022-05-01", other, "A"), make("y", "2022-05-01", other, "B")]
+    site = link(Config(), bs, Diagnostics())
+    assert [[b.slug for b in s.briefings] for s in site.stories] == [["x", "y"], ["a", "b", "c"]]
+    story = site.stories[1]
+    assert story.key == "2022-03-01-a" and story.url == "/stories/#2022-03-01-a"
+    by = {b.slug: b for b in site.briefings}
+    assert by["c"].story is story and [o.slug for o in story.others(by["c"])] == ["a", "b"]
+
+
+def test_undated_and_tiny_briefings_are_never_grouped():
+    undated = Briefing(path="u.md", title="u", date=None, slug="u", body=REPORT, source="Other")
+    tiny = [make("t1", "2022-03-01", "Ministers met.", "A"), make("t2", "2022-03-01", "Ministers met.", "B")]
+    assert grouped([make("a", "2022-03-01", REPORT, "Wire"), undated, *tiny]) == []
+
+
+def test_shipped_seeds_002_and_003_are_one_story_and_nothing_else_is():
+    briefings = load_briefings(ROOT / "content", Diagnostics())
+    site = link(Config(), briefings, Diagnostics())
+    seeds = [sorted(b.provenance.seed[:3] for b in s.briefings if b.provenance) for s in site.stories]
+    assert seeds == [["002", "003"]]
