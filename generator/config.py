@@ -87,6 +87,8 @@ class Config:
     home_count: int = 20
     #: Name of the theme folder under ``themes/``.
     theme: str = "default"
+    #: What the site feed (/feed.xml) carries: "full" bodies or only each briefing's "summary".
+    feed_content: str = "full"
     #: Weights of the related-briefings score (the ``[related]`` table).
     related: RelatedConfig = field(default_factory=RelatedConfig)
 
@@ -141,6 +143,12 @@ def _check_home_count(value: object) -> str | None:
     return None
 
 
+def _check_feed_content(value: object) -> str | None:
+    if value not in ("full", "summary"):
+        return "must be \"full\" (whole briefings in the feed) or \"summary\" (summaries only)"
+    return None
+
+
 def _check_theme(value: object) -> str | None:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", value):
         return "must be the name of a folder under themes/ (letters, digits, - and _)"
@@ -156,6 +164,7 @@ _CHECKS = {
     "timezone": _check_timezone,
     "home_count": _check_home_count,
     "theme": _check_theme,
+    "feed_content": _check_feed_content,
     "related": lambda value: None,  # a table, validated field by field in validate()
 }
 assert set(_CHECKS) == {f.name for f in fields(Config)}

@@ -1,6 +1,7 @@
 """Atom feeds (RFC 4287): the site's latest briefings, and one per term.
 
-``/feed.xml`` carries the ``FEED_ENTRIES`` newest briefings with their full bodies;
+``/feed.xml`` carries the ``FEED_ENTRIES`` newest briefings with their full bodies (or
+only their summaries, with ``feed_content = "summary"`` in site.toml);
 ``/<taxonomy>/<term>/feed.xml`` the newest of that term, with summaries only (an archive
 has thousands of terms). Feeds are deterministic: every timestamp is a briefing's date at
 midnight in the site's time zone, never the build time, and a feed's ``updated`` is its
@@ -36,7 +37,7 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
 
 
 def atom_feed(site: Site, *, title: str, feed_url: str, page_url: str, briefings: list[Briefing],
-              full: bool) -> bytes:
+              full: bool, content: bool = True) -> bytes:
     """One Atom document; ``briefings`` newest first (undated ones are skipped)."""
     config = site.config
     entries = [b for b in briefings if b.date is not None][:FEED_ENTRIES]
@@ -71,7 +72,7 @@ def atom_feed(site: Site, *, title: str, feed_url: str, page_url: str, briefings
                         _sub(entry, "category", term=term.slug, label=term.name, scheme=config.absolute(tax.url))
         if b.summary:
             _sub(entry, "summary", b.summary)
-        if full and b.html:
+        if full and content and b.html:
             _sub(entry, "content", b.html, type="html")
     ET.indent(feed)
     buf = io.BytesIO()
@@ -82,7 +83,8 @@ def atom_feed(site: Site, *, title: str, feed_url: str, page_url: str, briefings
 def feed_files(site: Site) -> list[OutputFile]:
     """The site feed and every term's feed."""
     files = [OutputFile("feed.xml", atom_feed(site, title=site.config.title, feed_url="/feed.xml", page_url="/",
-                                               briefings=site.briefings, full=True))]
+                                               briefings=site.briefings, full=True,
+                                               content=site.config.feed_content == "full"))]
     for tax in site.taxonomies.values():
         for term in tax.terms:
             data = atom_feed(site, title=f"{term.name} · {tax.plural} · {site.config.title}",
