@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 BRIEFINGS := $(BIN)/briefings
 
 .DEFAULT_GOAL := help
-.PHONY: help site build check serve test bench clean
+.PHONY: help site build check serve test bench clean system-deps
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -38,7 +38,14 @@ serve: $(VENV)/.installed ## Serve the site with live reload (not yet)
 	@echo "make serve: not yet (the editing-loop issue adds it)."
 	@echo "Meanwhile: make site && $(BIN)/python -m http.server --bind 127.0.0.1 --directory output 8000"
 
-test: $(VENV)/.installed-test ## Install test dependencies and run the whole suite
+# The browser tests drive Debian's Chromium through Playwright (never a browser
+# Playwright downloads). Installed only when missing, so this is a no-op after once.
+system-deps: ## Install the Debian packages the tests need (chromium), when missing
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium (Debian package) for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+
+test: system-deps $(VENV)/.installed-test ## Install test dependencies and run the whole suite
 	$(BIN)/python -m pytest
 
 bench: ## Benchmarks (not yet)

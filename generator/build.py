@@ -12,6 +12,7 @@ from generator.diagnostics import BuildError, Diagnostics
 from generator.link import link
 from generator.model import Briefing, OutputFile, Site
 from generator.render import render_site
+from generator.search import search_files
 from generator.write import WriteReport, check_output_dir, write_site
 
 BRIEFINGS_DIR = "briefings"
@@ -88,6 +89,8 @@ def build(paths: Paths, *, base_url: str | None = None, write: bool = True) -> B
         result.site = site
         files = render_site(site, theme_dir, diags)
         files += static_files(theme_dir, diags)
+        if write and not diags.errors:  # the search index joins the same atomic write
+            files += search_files(site, files, diags)
         result.files = files
         if write and not diags.errors:
             check_output_dir(paths.output, [paths.content, theme_dir])

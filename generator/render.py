@@ -83,6 +83,7 @@ def render_site(site: Site, theme_dir: Path, diags: Diagnostics) -> list[OutputF
         for term in tax.terms:
             pages.append((_out_path(term.url), term.url, "term.html", {"taxonomy": tax, "term": term}))
     pages += render_links.pages(site, _out_path)  # by-count indexes, timeline, stories
+    pages.append(("search/index.html", "/search/", "search.html", {}))  # Pagefind UI, see generator/search.py
     pages.append(("404.html", None, "404.html", {}))
 
     files: list[OutputFile] = []

@@ -1,0 +1,125 @@
+"""The search index (generator/search.py): what Pagefind indexes, and how it joins the build.
+
+The browser side (the /search/ page driving Pagefind's JS) is tested in
+test_search_browser.py.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+from bs4 import BeautifulSoup
+
+from conftest import briefing, tree_digest
+from generator.search import UNSTABLE, is_unstable
+
+
+def entry(output):
+    return json.loads((output / "pagefind/pagefind-entry.json").read_text())
+
+
+def soup(path):
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_build_writes_an_index_of_the_briefings_only(sample):
+    result = sample.build()
+    assert result.ok, sample.messages(result)
+    out = sample.output
+    assert (out / "pagefind/pagefind.js").is_file()
+    assert list((out / "pagefind").glob("wasm.*.pagefind"))
+    assert list((out / "pagefind/fragment").glob("*.pf_fragment"))
+    # Four briefings; home, archive, taxonomy, term, search and 404 pages are not results.
+    languages = entry(out)["languages"]
+    assert sum(lang["page_count"] for lang in languages.values()) == 4
+    # Pagefind's own UI bundles are not shipped: the theme draws its own results.
+    assert not list((out / "pagefind").glob("pagefind-*ui*"))
+    assert not (out / "pagefind/playground").exists()
+
+
+def test_index_carries_filters_sort_and_metadata(sample):
+    sample.build()
+    meta = gzip.decompress(next((sample.output / "pagefind").glob("pagefind.*.pf_meta")).read_bytes())
+    for name in (b"topic", b"person", b"organization", b"place", b"source", b"year", b"date", b"summary"):
+        assert name in meta, name
+    filters = b"".join(gzip.decompress(p.read_bytes()) for p in (sample.output / "pagefind/filter").iterdir())
+    for value in ("Arms control", "Jens Stoltenberg", "NATO", "Latvia", "Example Wire", "2021", "2022"):
+        assert value.encode() in filters, value
+
+
+def test_only_the_article_is_marked_for_indexing(sample):
+    sample.build()
+    page = soup(sample.output / "briefings/2022/01/ministers-meet/index.html")
+    bodies = page.select("[data-pagefind-body]")
+    assert [b.name for b in bodies] == ["article"]
+    # The article's footer (tags, provenance) is left out of the text but still gives filters.
+    foot = page.select_one("article footer")
+    assert foot.has_attr("data-pagefind-ignore")
+    assert {a["data-pagefind-filter"] for a in foot.select("a.chip")} == {"topic", "person", "organization", "place"}
+    assert page.select_one("time")["data-pagefind-sort"] == "date[datetime]"
+    assert page.select_one("time")["data-pagefind-filter"] == "year:2022"
+    # Nothing outside the article is searchable, and briefing pages load no script.
+    assert not page.select("header.site-header [data-pagefind-body], footer.site-footer [data-pagefind-body]")
+    assert not page.find_all("script", src=True)
+
+
+def test_every_page_has_a_labelled_header_search_form_leading_to_the_search_page(sample):
+    sample.build()
+    home = soup(sample.output / "index.html")
+    form = home.select_one("header form[role=search]")
+    assert form["method"] == "get" and form["action"] == "search/"
+    box = form.select_one("input[name=q]")
+    assert home.select_one(f"label[for={box['id']}]").get_text(strip=True)
+    term = soup(sample.output / "topics/arms-control/index.html").select_one("header form[role=search]")
+    assert term["action"] == "../../search/"
+    search = soup(sample.output / "search/index.html")
+    assert not search.select("header form[role=search]")  # the page has its own, bigger form
+    assert "Search needs JavaScript" in search.select_one("#search-nojs").get_text()
+    assert [s["src"] for s in search.find_all("script")] == ["../static/search.js"]
+    csp = search.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
+    assert "script-src 'self' 'wasm-unsafe-eval';" in csp and "unsafe-inline" not in csp
+
+
+def test_search_index_output_is_reproducible_except_pagefinds_filter_files(sample, tmp_path):
+    # Pagefind writes its filter chunks in hash-map order (upstream issue
+    # Pagefind/pagefind#638), so exactly the files in UNSTABLE may differ
+    # between two builds of the same input; everything else must not.
+    digests = []
+    for name in ("one", "two", "three"):
+        assert sample.build(tmp_path / name).ok
+        digests.append(tree_digest(tmp_path / name))
+    for other in digests[1:]:
+        stable = {p: h for p, h in digests[0].items() if not is_unstable(p)}
+        assert stable == {p: h for p, h in other.items() if not is_unstable(p)}
+        assert sum(is_unstable(p) for p in other) == sum(is_unstable(p) for p in digests[0])
+    assert len(UNSTABLE) == 3
+
+
+def test_check_mode_does_not_index(sample):
+    result = sample.build(write=False)
+    assert result.ok
+    assert not any(f.path.startswith("pagefind/") for f in result.files)
+    assert not sample.output.exists()
+
+
+def test_missing_pagefind_binary_is_one_clear_error_and_keeps_the_old_site(sample, monkeypatch, tmp_path):
+    assert sample.build().ok
+    before = tree_digest(sample.output)
+    sample.add("2022/2022-02-01-new.md", briefing("A new one", "2022-02-01"))
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "no-such-pagefind"))
+    result = sample.build()
+    assert not result.ok
+    [message] = [d.format() for d in result.diagnostics.errors]
+    assert message.startswith("pagefind: error: cannot build the search index: the Pagefind binary was not found")
+    assert "pip install" in message
+    assert tree_digest(sample.output) == before
+
+
+def test_unchanged_index_files_keep_their_modification_time(sample):
+    import os
+    sample.build()
+    wasm = next((sample.output / "pagefind").glob("wasm.*.pagefind"))
+    os.utime(wasm, (1_000_000, 1_000_000))
+    sample.build()
+    assert wasm.stat().st_mtime == 1_000_000
