@@ -48,8 +48,8 @@ system-deps: ## Install the Debian packages the tests need (chromium), when miss
 test: system-deps $(VENV)/.installed-test ## Install test dependencies and run the whole suite
 	$(BIN)/python -m pytest
 
-bench: ## Benchmarks (not yet)
-	@echo "make bench: not yet (the cross-linking and editing-loop issues add benchmarks)."
+bench: $(VENV)/.installed ## Benchmarks: print timings and sizes for 1,000 and 10,000 briefings
+	$(BIN)/python bench/search.py --sizes 1000 10000
 
 clean: ## Remove output/ and caches (keeps .venv and content/)
 	rm -rf output output.tmp-* output.old-* .cache .pytest_cache
