@@ -30,6 +30,9 @@ const emptyBox = $("search-empty");
 const moreButton = $("search-more");
 const errorBox = $("search-error");
 const noScriptBox = $("search-nojs");
+const filtersBox = $("search-filters");
+const filtersCount = $("search-filters-count");
+const WIDE = window.matchMedia("(min-width: 52rem)"); // filters beside the results, always open
 
 const state = { q: "", sort: "", filters: new Map(FACETS.map(([name]) => [name, new Set()])) };
 const expanded = new Set(); // facets showing all their values
@@ -166,6 +169,8 @@ function searchSoon() {
 
 function setStatus(text) {
   if (statusBox.textContent !== text) statusBox.textContent = text;
+  // The empty state says the same in large type; the live region still announces it.
+  statusBox.classList.toggle("visually-hidden", !emptyBox.hidden);
 }
 
 function clearResults() {
@@ -258,6 +263,8 @@ function renderFacets(counts) {
   }
   if (!groups.length) groups.push(el("p", { class: "empty" }, "No filters for these results."));
   facetsBox.replaceChildren(...groups);
+  const chosen = [...state.filters.values()].reduce((n, values) => n + values.size, 0);
+  filtersCount.textContent = chosen ? ` (${chosen} chosen)` : "";
   if (keep) {
     const target = keep.toggle
       ? facetsBox.querySelector(`.facet__toggle[data-facet="${CSS.escape(keep.name)}"]`)
@@ -322,6 +329,10 @@ async function start() {
     console.warn("search: cannot load the Pagefind index", error);
     return;
   }
+  // On narrow screens the filters fold away above the results, open if some are chosen.
+  const fold = () => { filtersBox.open = WIDE.matches || [...state.filters.values()].some((v) => v.size); };
+  WIDE.addEventListener("change", fold);
+  fold();
   app.hidden = false;
   wire();
   await search();
