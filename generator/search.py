@@ -22,13 +22,11 @@ folder and indexed with one ``add_directory`` call; the Python API's per-file
 ``add_html_file`` costs one round trip to the Pagefind process per page
 (about 0.1 s each in pagefind 1.5's reply loop), far too slow for 10,000 pages.
 
-Pagefind's output is NOT fully byte-identical across two builds of the same
-input (upstream issue Pagefind/pagefind#638): the filter chunks list their
-values in hash-map order, so ``pagefind/filter/*.pf_filter`` (names and bytes),
-the ``pagefind/pagefind.*.pf_meta`` file that names them, and
-``pagefind/pagefind-entry.json`` that names the meta file can differ. The index
-chunks, fragments, JS and WebAssembly are stable. :data:`UNSTABLE` matches
-exactly those paths so the determinism tests can leave out only them.
+Pagefind's own output is not byte-identical across two builds of the same
+input (upstream issue Pagefind/pagefind#638): it writes the values of each
+filter, and the list of filters, in hash-map order. :func:`canonical_bundle`
+sorts them and renames the affected files by their content, so the whole site,
+index included, is reproducible (see the comment above it).
 
 Pagefind has no incremental mode. :func:`index_pages` indexes any group of
 pages into any folder, so a later change can build one index per year (each
@@ -45,6 +43,7 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path, PurePosixPath
+from typing import Callable
 
 from generator.diagnostics import Diagnostics
 from generator.model import OutputFile, Site
@@ -53,22 +52,9 @@ from generator.model import OutputFile, Site
 #: ``/pagefind/pagefind.js`` from here.
 SEARCH_DIR = "pagefind"
 
-#: Pagefind files whose names and bytes vary between builds of the same input
-#: (see the module docstring). Globs over output paths.
-UNSTABLE = (
-    f"{SEARCH_DIR}/filter/*.pf_filter",
-    f"{SEARCH_DIR}/pagefind.*.pf_meta",
-    f"{SEARCH_DIR}/pagefind-entry.json",
-)
-
 # Pagefind also writes its ready-made UI bundles; the theme builds its own
 # results UI (escaping what Pagefind returns), so these are left out.
 _UNUSED = ("pagefind-ui.*", "pagefind-modular-ui.*", "pagefind-component-ui.*", "pagefind-highlight.js")
-
-
-def is_unstable(path: str) -> bool:
-    """Whether an output path is one of Pagefind's non-reproducible files."""
-    return any(fnmatch.fnmatchcase(path, pattern) for pattern in UNSTABLE)
 
 
 def briefing_pages(site: Site, files: list[OutputFile]) -> list[OutputFile]:
@@ -87,7 +73,8 @@ def search_files(site: Site, files: list[OutputFile], diags: Diagnostics) -> lis
     with tempfile.TemporaryDirectory(prefix="briefings-search-") as scratch:
         scratch_dir = Path(scratch)
         try:
-            return index_pages(pages, scratch_dir, SEARCH_DIR)
+            return index_pages(pages, scratch_dir, SEARCH_DIR, warn=lambda message: diags.warning(
+                SEARCH_DIR, message, hint="the search works; pin pagefind to a version this generator knows"))
         except FileNotFoundError as exc:
             diags.error(SEARCH_DIR, f"cannot build the search index: {exc}",
                         hint="install the Pagefind binary: pip install 'pagefind[bin]' (make site does)")
@@ -97,7 +84,8 @@ def search_files(site: Site, files: list[OutputFile], diags: Diagnostics) -> lis
     return []
 
 
-def index_pages(pages: list[OutputFile], scratch: Path, out_prefix: str) -> list[OutputFile]:
+def index_pages(pages: list[OutputFile], scratch: Path, out_prefix: str,
+                warn: Callable[[str], None] | None = None) -> list[OutputFile]:
     """Index ``pages`` with Pagefind and return its bundle as files under ``out_prefix``.
 
     ``scratch`` is an empty folder this function may fill. ``out_prefix`` is the
@@ -112,13 +100,149 @@ def index_pages(pages: list[OutputFile], scratch: Path, out_prefix: str) -> list
         with open(target, "wb") as fh:
             fh.write(page.data)
     _run(_index_directory(site_dir, bundle_dir))
-    out = []
+    bundle: dict[str, bytes] = {}
     for path in sorted(p for p in bundle_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(bundle_dir).as_posix()
         if any(fnmatch.fnmatchcase(rel, pattern) for pattern in _UNUSED) or rel.startswith("playground/"):
             continue
-        out.append(OutputFile(f"{out_prefix}/{rel}", path.read_bytes()))
+        bundle[rel] = path.read_bytes()
     shutil.rmtree(bundle_dir, ignore_errors=True)
+    bundle = canonical_bundle(bundle, warn)
+    return [OutputFile(f"{out_prefix}/{rel}", data) for rel, data in sorted(bundle.items())]
+
+
+# ---- making Pagefind's output reproducible ------------------------------------
+#
+# Pagefind (1.x) writes two lists in hash-map order: the values inside each
+# filter chunk (filter/*.pf_filter) and the list of filters in the meta file
+# (pagefind.*.pf_meta). Both are gzip-compressed CBOR after a "pagefind_dcd"
+# signature, and files are named by a hash of their content, so the names,
+# and the entry file that names the meta file, change too. canonical_bundle()
+# sorts those two lists, recompresses without a timestamp and renames the files
+# by a hash of their new content. It checks first that it can re-encode every
+# file it touches byte for byte; if Pagefind's format ever differs from what is
+# expected here, the bundle is returned exactly as Pagefind wrote it (correct,
+# only not reproducible), and test_search.py's determinism test fails loudly.
+
+_SIGNATURE = b"pagefind_dcd"
+
+
+class _Unexpected(Exception):
+    pass
+
+
+def _cbor_decode(data: bytes, pos: int = 0):
+    """(value, next position) for the CBOR subset Pagefind writes."""
+    if pos >= len(data):
+        raise _Unexpected("truncated")
+    major, info = data[pos] >> 5, data[pos] & 0x1F
+    pos += 1
+    if info < 24:
+        arg = info
+    elif info in (24, 25, 26, 27):
+        size = 1 << (info - 24)
+        arg = int.from_bytes(data[pos:pos + size], "big")
+        pos += size
+    else:
+        raise _Unexpected(f"CBOR additional info {info}")
+    if major == 0:
+        return arg, pos
+    if major == 2:
+        return bytes(data[pos:pos + arg]), pos + arg
+    if major == 3:
+        return data[pos:pos + arg].decode("utf-8"), pos + arg
+    if major == 4:
+        items = []
+        for _ in range(arg):
+            item, pos = _cbor_decode(data, pos)
+            items.append(item)
+        return items, pos
+    raise _Unexpected(f"CBOR major type {major}")
+
+
+def _cbor_head(major: int, arg: int) -> bytes:
+    if arg < 24:
+        return bytes([major << 5 | arg])
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if arg < 1 << (8 * size):
+            return bytes([major << 5 | info]) + arg.to_bytes(size, "big")
+    raise _Unexpected("integer too large")
+
+
+def _cbor_encode(value) -> bytes:
+    if isinstance(value, bool):
+        raise _Unexpected("bool")
+    if isinstance(value, int):
+        return _cbor_head(0, value)
+    if isinstance(value, bytes):
+        return _cbor_head(2, len(value)) + value
+    if isinstance(value, str):
+        raw = value.encode("utf-8")
+        return _cbor_head(3, len(raw)) + raw
+    if isinstance(value, list):
+        return _cbor_head(4, len(value)) + b"".join(_cbor_encode(v) for v in value)
+    raise _Unexpected(type(value).__name__)
+
+
+def _unpack(blob: bytes):
+    import gzip
+    raw = gzip.decompress(blob)
+    if not raw.startswith(_SIGNATURE):
+        raise _Unexpected("no signature")
+    value, end = _cbor_decode(raw, len(_SIGNATURE))
+    if end != len(raw) or _SIGNATURE + _cbor_encode(value) != raw:
+        raise _Unexpected("does not round-trip")
+    return value
+
+
+def _pack(value) -> bytes:
+    import gzip
+    return gzip.compress(_SIGNATURE + _cbor_encode(value), compresslevel=9, mtime=0)
+
+
+def _content_hash(data: bytes, length: int) -> str:
+    import hashlib
+    return hashlib.sha256(data).hexdigest()[:length]
+
+
+def canonical_bundle(bundle: dict[str, bytes], warn: Callable[[str], None] | None = None) -> dict[str, bytes]:
+    """The same bundle with Pagefind's hash-map-ordered files sorted and renamed (see above)."""
+    try:
+        return _canonical_bundle(bundle)
+    except (_Unexpected, ValueError, KeyError, IndexError, TypeError, OSError, EOFError) as exc:
+        if warn is not None:
+            warn(f"the search index is not reproducible: unexpected Pagefind file layout ({exc or type(exc).__name__})")
+        return bundle
+
+
+def _canonical_bundle(bundle: dict[str, bytes]) -> dict[str, bytes]:
+    import json
+    out = dict(bundle)
+    entry = json.loads(out.pop("pagefind-entry.json"))
+    for language in entry["languages"].values():
+        old_meta_name = f"pagefind.{language['hash']}.pf_meta"
+        meta = _unpack(out.pop(old_meta_name))
+        # meta = [version, pages, index chunks, filters [[name, chunk hash]...], sorts, meta fields]
+        if not (isinstance(meta, list) and len(meta) == 6 and isinstance(meta[3], list)):
+            raise _Unexpected("meta layout")
+        filters = []
+        for name, chunk in meta[3]:
+            values = _unpack(out.pop(f"filter/{chunk}.pf_filter"))
+            # filter chunk = [name, [[value, [page numbers]]...]]
+            if not (isinstance(values, list) and len(values) == 2 and values[0] == name):
+                raise _Unexpected("filter layout")
+            values[1].sort(key=lambda item: item[0])
+            data = _pack(values)
+            prefix = chunk.split("_", 1)[0]
+            new_chunk = f"{prefix}_{_content_hash(data, 7)}"
+            out[f"filter/{new_chunk}.pf_filter"] = data
+            filters.append([name, new_chunk])
+        meta[3] = sorted(filters)
+        data = _pack(meta)
+        prefix = language["hash"].split("_", 1)[0]
+        language["hash"] = f"{prefix}_{_content_hash(data, 10)}"
+        out[f"pagefind.{language['hash']}.pf_meta"] = data
+    out["pagefind-entry.json"] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return out
 
 

@@ -316,6 +316,11 @@ function wire() {
 async function start() {
   noScriptBox.hidden = true;
   readAddress();
+  if (form.dataset.briefings === "0") { // Pagefind writes no language index for an empty site
+    errorBox.textContent = "The archive has no briefings yet, so there is nothing to search.";
+    errorBox.hidden = false;
+    return;
+  }
   try {
     pagefind = await import(new URL("pagefind/pagefind.js", ROOT).href);
     await pagefind.options({ excerptLength: 30 });
