@@ -24,7 +24,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 from conftest import ROOT, THEME
 from generator.build import Paths, build
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's package; `make system-deps` installs it
+# Debian's package (`make system-deps` installs it); Playwright never downloads a browser here.
+CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -92,6 +93,7 @@ def served(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
+    assert CHROMIUM, "chromium is not installed: run `make system-deps` (apt-get install chromium)"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
