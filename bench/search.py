@@ -22,7 +22,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.linking import generate_archive  # noqa: E402
+try:
+    from bench.linking import generate_archive  # noqa: E402  (the cross-linking benchmark's archives)
+except ImportError:  # not there yet: a small deterministic stand-in with the same signature
+    def generate_archive(n: int, dest: Path, seed: int = 0) -> Path:
+        import random
+        rng = random.Random(seed)
+        words = sorted({w.strip(".,;:()“”\"'").lower() for f in sorted((ROOT / "seeds").glob("*.txt"))
+                        for w in f.read_text(encoding="utf-8").split()} - {""}) or ["briefing"]
+        topics = ["Arms control", "Diplomacy", "Sanctions", "Energy security", "Cyber defence", "Migration"]
+        (dest / "briefings").mkdir(parents=True, exist_ok=True)
+        (dest / "site.toml").write_text('title = "Bench"\nbase_url = "https://example.org/"\n', encoding="utf-8")
+        for i in range(n):
+            year, day = 2010 + i * 12 // max(n, 1), 1 + i % 28
+            month = 1 + (i // 28) % 12
+            body = "\n\n".join(" ".join(rng.choice(words) for _ in range(60)) for _ in range(4))
+            folder = dest / "briefings" / str(year)
+            folder.mkdir(exist_ok=True)
+            (folder / f"{year}-{month:02d}-{day:02d}-b{i:05d}.md").write_text(
+                f"---\ntitle: Briefing {i} on {rng.choice(words)}\ndate: {year}-{month:02d}-{day:02d}\n"
+                f"source: Outlet {i % 10}\ntopics: [{rng.choice(topics)}]\n---\n\n{body}\n", encoding="utf-8")
+        return dest
 from generator.build import Paths, build  # noqa: E402
 from generator.search import SEARCH_DIR, briefing_pages, index_pages, search_files  # noqa: E402
 
