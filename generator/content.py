@@ -21,6 +21,7 @@ import yaml
 from slugify import slugify as _slugify
 
 from generator.diagnostics import Diagnostics
+from generator.markup import check_complexity
 from generator.model import TAXONOMIES, Briefing, Provenance
 
 #: Frontmatter keys, in the order files are written.
@@ -36,6 +37,37 @@ STRING_KEYS = ("title", "source", "summary", "seed", "seed_hash", "slug", "impor
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SLUG = 80
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+#: What a web page cannot contain (each is an HTML parse error): control characters
+#: other than tab, newline, form feed and carriage return; lone surrogates (which a
+#: YAML escape such as "\\ud800" can make); noncharacters.
+UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+                        + "".join(chr(plane + 0xFFFE) + chr(plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000))
+                        + "]")
+
+
+def _unshowable(text: str) -> str | None:
+    """How to name the first character of ``text`` a page cannot show, or None."""
+    m = UNSHOWABLE.search(text)
+    if m is None:
+        return None
+    return "a NUL byte" if m.group() == "\x00" else f"the character U+{ord(m.group()):04X}, which a web page cannot show"
+
+
+def _join_surrogates(text: str) -> str:
+    """Combine surrogate pairs ("\\ud83c\\udf0d", as JSON writes an emoji) into one character;
+    PyYAML reads each escape alone. Lone surrogates stay, to be reported."""
+    if not any("\ud800" <= c <= "\udfff" for c in text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    """``repr(value)``, cut short for a one-line message."""
+    try:
+        text = repr(value)
+    except ValueError:  # an integer with more digits than Python will print
+        return "a number too long to show"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def slugify(text: str, fallback: str = "briefing") -> str:
@@ -103,18 +135,22 @@ def parse_frontmatter(yaml_text: str, path: Path, diags: Diagnostics) -> dict[st
             fields: dict[str, Field] = {}
             for key_node, value_node in node.value:
                 line = key_node.start_mark.line + 1 + offset
-                key = loader.construct_object(key_node, deep=True)
+                try:
+                    key = loader.construct_object(key_node, deep=True)
+                except (ValueError, TypeError, OverflowError):
+                    key = None
                 if not isinstance(key, str):
-                    diags.error(path, f"frontmatter key {key!r} is not a name", line=line)
+                    diags.error(path, f"frontmatter key {_shown(key_node.value)} is not a name", line=line)
                     continue
                 if key in fields:
-                    diags.error(path, f"duplicate frontmatter key {key!r}", line=line,
+                    diags.error(path, f"duplicate frontmatter key {_shown(key)}", line=line,
                                 hint=f"it is first set on line {fields[key].line}")
                     continue
                 try:
                     value = loader.construct_object(value_node, deep=True)
                 except (ValueError, TypeError, OverflowError) as exc:  # e.g. date 2022-02-30
-                    diags.error(path, f"{key}: invalid value {value_node.value!r}: {exc}", line=line,
+                    diags.error(path, f"{key}: invalid value {_shown(value_node.value)}: {_shown(str(exc), 200)}",
+                                line=line,
                                 hint="dates are written YYYY-MM-DD")
                     continue
                 fields[key] = Field(value, line)
@@ -129,6 +165,9 @@ def parse_frontmatter(yaml_text: str, path: Path, diags: Diagnostics) -> dict[st
                     hint="check indentation and quote values that contain ':' or '#'")
     except yaml.YAMLError as exc:
         diags.error(path, f"invalid frontmatter YAML: {exc}")
+    except RecursionError:  # composing is recursive: [[[[... or thousands of indented levels
+        diags.error(path, "frontmatter is nested too deeply to read", line=1 + offset,
+                    hint="frontmatter values are text, dates or lists of names")
     return None
 
 
@@ -136,7 +175,7 @@ def _describe(value: object) -> str:
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     if isinstance(value, (int, float)):
-        return f"the number {value}"
+        return f"the number {_shown(value)}"
     if isinstance(value, dt.date):
         return f"the date {value.isoformat()}"
     if isinstance(value, list):
@@ -150,6 +189,11 @@ def _string(key: str, f: Field, path: Path, diags: Diagnostics) -> str | None:
     if f.value is None:
         return ""
     if isinstance(f.value, str):
+        f.value = _join_surrogates(f.value)
+        bad = _unshowable(f.value)
+        if bad:  # only a YAML escape ("\\x07", "\\ud800") gets here: the file itself was checked
+            diags.error(path, f"{key} contains {bad}", line=f.line, hint="remove that escape from the value")
+            return None
         return f.value.strip()
     diags.error(path, f"{key} must be text, not {_describe(f.value)}", line=f.line,
                 hint=f"put the value in quotes: {key}: \"...\"")
@@ -169,6 +213,12 @@ def _string_list(key: str, f: Field, path: Path, diags: Diagnostics) -> tuple[st
             what = "an empty item" if isinstance(item, str) or item is None else _describe(item)
             diags.error(path, f"{key} must list names, but has {what}", line=f.line,
                         hint="put each name in quotes")
+            return None
+        item = _join_surrogates(item)
+        bad = _unshowable(item)
+        if bad:
+            diags.error(path, f"{key} has a name that contains {bad}", line=f.line,
+                        hint="remove that escape from the name")
             return None
         name = " ".join(item.split())
         if name not in out:
@@ -192,14 +242,14 @@ def _date(f: Field, path: Path, diags: Diagnostics) -> dt.date | None | bool:
             return dt.date.fromisoformat(value.strip()) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()) \
                 else _bad_date(value, f, path, diags)
         except ValueError as exc:
-            diags.error(path, f"date {value!r} is not a valid day: {exc}", line=f.line,
+            diags.error(path, f"date {_shown(value)} is not a valid day: {exc}", line=f.line,
                         hint="write date: YYYY-MM-DD")
             return False
     return _bad_date(value, f, path, diags)
 
 
 def _bad_date(value: object, f: Field, path: Path, diags: Diagnostics) -> bool:
-    diags.error(path, f"date must be written YYYY-MM-DD, not {value!r}", line=f.line,
+    diags.error(path, f"date must be written YYYY-MM-DD, not {_shown(value)}", line=f.line,
                 hint="for example date: 2022-01-07; leave it out if the date is unknown")
     return False
 
@@ -223,8 +273,14 @@ def read_briefing(path: Path, content_dir: Path, diags: Diagnostics) -> Briefing
         line = raw[: exc.start].count(b"\n") + 1
         diags.error(path, "file is not valid UTF-8", line=line, hint="save it with UTF-8 encoding")
         return None
-    if "\x00" in text:
-        diags.error(path, "file contains NUL bytes; it is not a text file")
+    bad = UNSHOWABLE.search(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1
+        if bad.group() == "\x00":
+            diags.error(path, "file contains NUL bytes; it is not a text file", line=line)
+        else:
+            diags.error(path, f"file contains {_unshowable(bad.group())}", line=line,
+                        hint="delete it (editors may show it as a box, ^ or \\x); it is a leftover of copying")
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     parts = split_frontmatter(text)
@@ -232,8 +288,12 @@ def read_briefing(path: Path, content_dir: Path, diags: Diagnostics) -> Briefing
         diags.error(path, "no frontmatter found", line=1,
                     hint="a briefing starts with a '---' line, then 'title: ...', then a closing '---' line")
         return None
-    yaml_text, body, _ = parts
+    yaml_text, body, body_line = parts
     errors_before = len(diags.errors)
+    too_complex = check_complexity(body)
+    if too_complex is not None:
+        line, problem, hint = too_complex
+        diags.error(path, problem, line=body_line + line - 1, hint=hint)
     fields = parse_frontmatter(yaml_text, path, diags)
     if fields is None:
         return None

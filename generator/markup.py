@@ -7,10 +7,17 @@ syntax (tables, footnotes, definition lists, fenced code) instead. For the same
 reason ``attr_list`` is not enabled (it could add ``onclick``), and links and
 images may only use http, https, mailto or relative URLs: any other scheme
 (``javascript:``, ``data:``, ``vbscript:``) is dropped and the text kept.
+
+Python-Markdown recurses once per level of nesting and scans from every ``[`` to
+its closing ``]``, so a hostile body (thousands of nested list levels, or of
+unclosed brackets in one paragraph) could take minutes or exhaust the stack.
+:func:`check_complexity` refuses such bodies cheaply, before rendering, and
+names the line; the limits are far above anything a real article contains.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 
@@ -24,8 +31,13 @@ _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
 
 
 def is_safe_url(url: str) -> bool:
-    """True for relative URLs and the schemes in :data:`SAFE_SCHEMES`."""
-    cleaned = _INVISIBLE.sub("", url)
+    """True for relative URLs and the schemes in :data:`SAFE_SCHEMES`.
+
+    Judged as the browser reads the attribute: character references decoded
+    (Markdown keeps ``jav&#x61;script:`` as written, and the browser reads
+    ``javascript:``), then the invisible characters it ignores removed.
+    """
+    cleaned = _INVISIBLE.sub("", html.unescape(url))
     match = _SCHEME.match(cleaned)
     return match is None or match.group(1).lower() in SAFE_SCHEMES
 
@@ -37,6 +49,10 @@ class _SafeLinks(Treeprocessor):
                 value = el.get(attr)
                 if value is not None and not is_safe_url(value):
                     del el.attrib[attr]
+            if el.tag == "img" and el.get("src") is None:  # an <img> must have a src: keep its text
+                alt = el.get("alt", "")
+                el.attrib.clear()
+                el.tag, el.text = "span", alt
             if el.tag == "a" and el.get("href", "").startswith(("http://", "https://")):
                 el.set("rel", "noopener")
 
@@ -57,6 +73,63 @@ EXTENSIONS = [
 ]
 
 
+#: Deepest ``>`` quoting of a line.
+MAX_QUOTE_DEPTH = 32
+#: Widest indentation of a line, in columns (a tab is 4): 32 levels of list.
+MAX_INDENT = 128
+#: Upper bound of the characters the link parser scans: the sum, over every
+#: ``[`` and every ``](``, of the distance to its closing ``]`` or ``)`` (or the
+#: paragraph's end). About a second of work; a real article needs a few thousand.
+MAX_BRACKET_WORK = 5_000_000
+
+_QUOTES = re.compile(r"[ \t]*((?:>[ \t]?)+)")
+_BLANK = re.compile(r"\n[ \t]*(?:\n|$)")
+_BRACKET = re.compile(r"\\.|\]\(|[\[\]()]")
+
+
+def check_complexity(text: str) -> tuple[int, str, str] | None:
+    """(line, problem, hint) for a body too deeply nested or too costly to render, else None."""
+    for number, line in enumerate(text.split("\n"), 1):
+        quotes = _QUOTES.match(line)
+        depth = quotes.group(1).count(">") if quotes else 0
+        if depth > MAX_QUOTE_DEPTH:
+            return (number, f"quotes are nested {depth} levels deep (at most {MAX_QUOTE_DEPTH})",
+                    "remove the extra '>' at the start of the line")
+        rest = (line[quotes.end():] if quotes else line).expandtabs(4)
+        indent = len(rest) - len(rest.lstrip(" "))
+        if indent > MAX_INDENT:
+            return (number, f"a line is indented {indent} columns (at most {MAX_INDENT}: 32 levels of lists)",
+                    "remove the leading spaces")
+    work = 0
+    start = 0  # offset of the current paragraph
+    for block in [*_BLANK.finditer(text), None]:
+        end = block.start() if block else len(text)
+        stack: list[int] = []  # open '['
+        parens: list[tuple[int, bool]] = []  # open '(' and whether it starts a link target
+        for m in _BRACKET.finditer(text, start, end):
+            token = m.group()
+            if token == "[":
+                stack.append(m.start())
+            elif token[0] == "]":
+                if stack:
+                    work += m.start() - stack.pop()
+                if token == "](":
+                    parens.append((m.start(), True))
+            elif token == "(":
+                parens.append((m.start(), False))
+            elif token == ")" and parens:
+                pos, target = parens.pop()
+                work += m.start() - pos if target else 0
+        work += sum(end - pos for pos in stack) + sum(end - pos for pos, target in parens if target)
+        if work > MAX_BRACKET_WORK:
+            line = text.count("\n", 0, stack[0] if stack else start) + 1
+            return (line, "this paragraph has too many unclosed brackets ('[' or a link's '(') "
+                          "to render in reasonable time",
+                    "write \\[ for a literal bracket, close the brackets, or split the paragraph with blank lines")
+        start = block.end() if block else end
+    return None
+
+
 class Renderer:
     """Reusable (not thread-safe) Markdown converter."""
 
@@ -69,7 +142,12 @@ class Renderer:
 
     def convert(self, text: str) -> str:
         self._md.reset()
-        return self._md.convert(text)
+        try:
+            return self._md.convert(text)
+        except RecursionError:  # check_complexity let through something nested too deeply
+            self._md.reset()
+            paragraphs = (p.strip() for p in _BLANK.split(text))
+            return "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs if p)
 
 
 def render_markdown(text: str) -> str:
