@@ -40,12 +40,25 @@ serve: $(VENV)/.installed ## Serve the site with live reload (not yet)
 
 # The browser tests drive Debian's Chromium through Playwright (never a browser
 # Playwright downloads). Installed only when missing, so this is a no-op after once.
-system-deps: ## Install the Debian packages the tests need (chromium), when missing
+system-deps: ## Install the Debian packages the tests need (chromium, a JRE, npm), when missing
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing chromium (Debian package) for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+	@# java runs the Nu HTML Checker (vnu.jar); npm installs it and axe-core (package.json)
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "installing a Java runtime (Debian package) for the HTML checker"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing npm (Debian package) for the test checkers in package.json"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
 
-test: system-deps $(VENV)/.installed-test ## Install test dependencies and run the whole suite
+# The checkers of the built site: vnu.jar (Nu HTML Checker) and axe-core, pinned by
+# package-lock.json. --ignore-scripts: vnu-jar's postinstall would try to download a JRE.
+node_modules/.installed: package.json package-lock.json | system-deps
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: system-deps $(VENV)/.installed-test node_modules/.installed ## Install test dependencies and run the whole suite
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed ## Benchmarks: print timings and sizes for 1,000 and 10,000 briefings

@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
+from urllib.parse import quote
 
 import markdown
 from markdown.extensions import Extension
@@ -42,6 +43,9 @@ def is_safe_url(url: str) -> bool:
     return match is None or match.group(1).lower() in SAFE_SCHEMES
 
 
+_URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
+
+
 class _SafeLinks(Treeprocessor):
     def run(self, root: ET.Element) -> None:
         for el in root.iter():
@@ -49,6 +53,8 @@ class _SafeLinks(Treeprocessor):
                 value = el.get(attr)
                 if value is not None and not is_safe_url(value):
                     del el.attrib[attr]
+                elif value is not None:  # a valid URL: percent-encode what a URL may not contain (" < > space)
+                    el.set(attr, quote(value, safe=_URL_SAFE))
             if el.tag == "img" and el.get("src") is None:  # an <img> must have a src: keep its text
                 alt = el.get("alt", "")
                 el.attrib.clear()
