@@ -44,12 +44,14 @@ def build_taxonomy(key: str, briefings: list[Briefing], diags: Diagnostics) -> T
     their most used spelling (ties: alphabetical), and the clash is reported."""
     singular, plural = TAXONOMIES[key]
     by_slug: dict[str, list[Briefing]] = defaultdict(list)
+    seen: set[tuple[str, int]] = set()  # (slug, id(briefing)): membership in O(1), not a list scan
     spellings: dict[str, Counter] = defaultdict(Counter)
     first_file: dict[tuple[str, str], object] = {}
     for b in briefings:
         for name in b.terms(key):
             s = term_slug(name)
-            if b not in by_slug[s]:
+            if (s, id(b)) not in seen:
+                seen.add((s, id(b)))
                 by_slug[s].append(b)
             spellings[s][name] += 1
             first_file.setdefault((s, name), b.file or b.path)

@@ -22,12 +22,13 @@ The score of briefing *b* as related to briefing *a* (it is symmetric) is
 The weights are ``[related]`` in ``site.toml`` (:class:`generator.config.RelatedConfig`).
 
 Scale: no all-pairs comparison. Candidates for *a* are the briefings in the posting lists
-(term → briefings, word → briefings) of *a*'s terms and heaviest words; lists longer than
-``POSTINGS_CAP`` (terms or words too common to tell anything) are not walked, though such
-terms still count in the exact score of candidates found otherwise. The partial scores
-gathered while walking rank the candidates; the best ``max(4·count, SHORTLIST)`` are scored
-exactly. Work is about N × (terms + words per briefing) × POSTINGS_CAP: linear in N.
-In archives smaller than ``POSTINGS_CAP`` and ``SHORTLIST`` the result is exact.
+(term → briefings, word → briefings) of *a*'s terms and heaviest words, rarest first, until
+``CANDIDATES`` are found; lists longer than ``POSTINGS_CAP`` (terms or words too common to
+tell anything) are not walked, though such terms still count in the exact score of
+candidates found otherwise. The partial scores gathered while walking rank the candidates;
+the best ``max(4·count, SHORTLIST)`` are scored exactly. Work per briefing is bounded by
+``4·CANDIDATES + POSTINGS_CAP`` postings walked: linear in N. In archives smaller than ``SHORTLIST``
+(and ``POSTINGS_CAP``) briefings the result is exact.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ from generator.text import words
 TEXT_TERMS = 40
 #: Posting lists longer than this are too common to generate candidates from.
 POSTINGS_CAP = 150
+#: Candidate generation stops walking posting lists once it has found this many.
+CANDIDATES = 200
 #: At least this many candidates (ranked by partial score) are scored exactly.
 SHORTLIST = 20
 #: Below this cosine, alike wording alone does not make two briefings related.
@@ -133,24 +136,38 @@ class Scorer:
                            similar_text=cos >= MIN_TEXT and text >= terms)
 
     def candidates(self, i: int) -> Counter:
-        """Briefings sharing an uncommon term or heavy word with briefing ``i``, with partial scores."""
-        acc: Counter = Counter()
+        """Briefings sharing an uncommon term or heavy word with briefing ``i``, with partial scores.
+
+        Posting lists are walked shortest (rarest key) first, and the walk stops once
+        ``CANDIDATES`` briefings are found or ``4·CANDIDATES`` postings walked: rare keys carry
+        the highest partial scores, and the work per briefing stays bounded whatever the
+        archive's size."""
+        walks = []  # (length, order, members, gain per member or word weight)
         for tk in self.terms[i]:
             members = self.postings[tk]
             gain = self.weight[tk[0]] * self.idf[tk]
-            if gain <= 0 or len(members) > POSTINGS_CAP:
-                continue
-            for j in members:
-                acc[j] += gain
-        vec = self.vectors[i]
+            if gain > 0 and len(members) <= POSTINGS_CAP:
+                walks.append((len(members), 0, tk[0] + "\0" + tk[1], members, gain))
+        text = self.config.text
+        if text > 0:
+            for w, x in self.vectors[i].items():
+                members = self.word_postings[w]
+                if len(members) <= POSTINGS_CAP:
+                    walks.append((len(members), 1, w, members, text * x))
+        walks.sort(key=lambda walk: walk[:3])
+        acc: Counter = Counter()
         vectors = self.vectors
-        for w, x in vec.items():
-            members = self.word_postings[w]
-            if len(members) > POSTINGS_CAP:
-                continue
-            gain = self.config.text * x
-            for j in members:
-                acc[j] += gain * vectors[j][w]
+        walked = 0
+        for length, is_word, key, members, gain in walks:
+            if len(acc) > CANDIDATES or walked > 4 * CANDIDATES:
+                break
+            walked += length
+            if is_word:
+                for j in members:
+                    acc[j] += gain * vectors[j][key]
+            else:
+                for j in members:
+                    acc[j] += gain
         acc.pop(i, None)
         return acc
 

@@ -14,7 +14,8 @@ most of their shingles ("will have significant consequences" / "would have signi
 consequences"), while briefings that merely cover the same subject share almost none
 (measured on the seed texts: 0.14 for two reports of one meeting, at most 0.03 otherwise).
 
-Pairs join into groups transitively (union-find); a group is a :class:`Story`.
+Pairs join into groups transitively (union-find), as long as a group spans at most
+``MAX_STORY_DAYS``: a chain of look-alikes over weeks is not one event. A group is a :class:`Story`.
 
 Scale: briefings are visited in date order with a sliding window of ``STORY_DAYS``; a
 shingle index holds only the briefings inside the window, so each briefing is compared only
@@ -25,12 +26,15 @@ are not walked.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict, deque
 
 from generator.model import Briefing, Story
 from generator.text import quote_shingles, shingles
 
 STORY_DAYS = 7
+#: A story spans at most this many days: pairs that would chain look-alikes further are not joined.
+MAX_STORY_DAYS = 14
 MIN_OVERLAP = 0.10
 QUOTE_OVERLAP = 0.05
 MIN_SHARED_QUOTE = 3
@@ -102,10 +106,21 @@ def group_stories(briefings: list[Briefing]) -> list[Story]:
 
     for b in briefings:
         b.story = None
+    span: dict[int, tuple[dt.date, dt.date]] = {}  # root -> (first date, last date) of its group
+
+    def dates(root: Briefing) -> tuple[dt.date, dt.date]:
+        return span.get(id(root), (root.date, root.date))
+
     for a, b in story_pairs(briefings):
         ra, rb = find(a), find(b)
-        if ra is not rb:
-            parent[id(rb)] = ra
+        if ra is rb:
+            continue
+        (a0, a1), (b0, b1) = dates(ra), dates(rb)
+        first, last = min(a0, b0), max(a1, b1)
+        if (last - first).days > MAX_STORY_DAYS:
+            continue  # a chain of look-alikes, not one event
+        parent[id(rb)] = ra
+        span[id(ra)] = (first, last)
     groups: dict[int, list[Briefing]] = defaultdict(list)
     for b in briefings:
         groups[id(find(b))].append(b)
