@@ -6,11 +6,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.cache import BuildCache, markdown_renderer
 from generator.config import Config, load_config
 from generator.content import read_briefing
 from generator.diagnostics import BuildError, Diagnostics
 from generator.link import link
 from generator.model import Briefing, OutputFile, Site
+from generator.progress import ProgressFactory
 from generator.render import render_site
 from generator.search import search_files
 from generator.write import WriteReport, check_output_dir, write_site
@@ -35,13 +37,14 @@ class BuildResult:
     report: WriteReport | None = None
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     seconds: float = 0.0
+    cache: BuildCache | None = None
 
     @property
     def ok(self) -> bool:
         return not self.diagnostics.errors
 
 
-def load_briefings(content_dir: Path, diags: Diagnostics) -> list[Briefing]:
+def load_briefings(content_dir: Path, diags: Diagnostics, cache: BuildCache | None = None) -> list[Briefing]:
     root = content_dir / BRIEFINGS_DIR
     if not root.is_dir():
         diags.error(root, "briefings folder not found", hint=f"create {BRIEFINGS_DIR}/ in the content folder")
@@ -53,7 +56,7 @@ def load_briefings(content_dir: Path, diags: Diagnostics) -> list[Briefing]:
             diags.error(path, "is a link to a file outside the content folder; it is not read",
                         hint="copy the file into the content folder instead")
             continue
-        b = read_briefing(path, content_dir, diags)
+        b = (cache.read_briefing if cache is not None else read_briefing)(path, content_dir, diags)
         if b is not None:
             briefings.append(b)
     return briefings
@@ -72,11 +75,18 @@ def static_files(theme_dir: Path, diags: Diagnostics) -> list[OutputFile]:
     return files
 
 
-def build(paths: Paths, *, base_url: str | None = None, write: bool = True) -> BuildResult:
-    """Run the whole pipeline. Never raises for bad input: see ``result.diagnostics``."""
+def build(paths: Paths, *, base_url: str | None = None, write: bool = True,
+          cache: BuildCache | None = None, progress: ProgressFactory | None = None) -> BuildResult:
+    """Run the whole pipeline. Never raises for bad input: see ``result.diagnostics``.
+
+    ``cache`` (see generator/cache.py) lets unchanged briefings, bodies and pages
+    be reused; without one, everything is done afresh. ``progress(label, total)``
+    returns a callback that is told how many items were done."""
     started = time.perf_counter()
     diags = Diagnostics(root=paths.content.absolute().parent)
     result = BuildResult(site=None, diagnostics=diags)
+    cache = cache if cache is not None else BuildCache()  # in memory only: nothing kept
+    result.cache = cache
     try:
         config = load_config(paths.content, diags, base_url=base_url)
         theme_dir = paths.theme_dir(config)
@@ -84,10 +94,11 @@ def build(paths: Paths, *, base_url: str | None = None, write: bool = True) -> B
             diags.error(theme_dir, "theme not found (no templates/ folder)",
                         hint="pass --theme DIR or set 'theme' in site.toml")
             raise BuildError(diags)
-        briefings = load_briefings(paths.content, diags)
-        site = link(config, briefings, diags)
+        cache.begin(paths.content, paths.output if write else None)
+        briefings = load_briefings(paths.content, diags, cache)
+        site = link(config, briefings, diags, renderer=markdown_renderer(cache, briefings, progress))
         result.site = site
-        files = render_site(site, theme_dir, diags)
+        files = render_site(site, theme_dir, diags, cache=cache, progress=progress)
         files += static_files(theme_dir, diags)
         if write and not diags.errors:  # the search index joins the same atomic write
             files += search_files(site, files, diags)
@@ -97,5 +108,6 @@ def build(paths: Paths, *, base_url: str | None = None, write: bool = True) -> B
             result.report = write_site(files, paths.output)
     except BuildError:
         pass
+    cache.save(prune=result.ok)
     result.seconds = time.perf_counter() - started
     return result

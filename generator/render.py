@@ -7,7 +7,9 @@ which a server shows at any address, links from the base path. Never writes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import posixpath
 from collections import defaultdict
 from pathlib import Path
@@ -16,9 +18,12 @@ import jinja2
 
 from generator import publish
 from generator import render_links
+from generator.cache import BuildCache, tree_fingerprint
 from generator.diagnostics import BuildError, Diagnostics
 from generator.link import term_slug
 from generator.model import OutputFile, Site
+from generator.pages import render_pages
+from generator.progress import ProgressFactory
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
@@ -28,6 +33,7 @@ def long_date(d: dt.date | None) -> str:
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}" if d else "Undated"
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def relative_url(target: str, page_url: str | None, base_path: str = "/") -> str:
     """``target`` (a site path such as ``/topics/nato/``) as seen from ``page_url``."""
     if page_url is None:
@@ -41,8 +47,7 @@ def relative_url(target: str, page_url: str | None, base_path: str = "/") -> str
 
 @jinja2.pass_context
 def _url(ctx: jinja2.runtime.Context, target: str) -> str:
-    site = ctx["site"]
-    return relative_url(target, ctx.get("page_url"), site.config.base_path)
+    return relative_url(target, ctx.get("page_url"), ctx["config"].base_path)
 
 
 def make_environment(theme_dir: Path) -> jinja2.Environment:
@@ -66,8 +71,12 @@ def _out_path(url: str) -> str:
     return url.strip("/") + "/index.html" if url.strip("/") else "index.html"
 
 
-def render_site(site: Site, theme_dir: Path, diags: Diagnostics) -> list[OutputFile]:
-    """Every page of the site; a template error becomes a diagnostic naming file and line."""
+def render_site(site: Site, theme_dir: Path, diags: Diagnostics, *, cache: BuildCache | None = None,
+                progress: ProgressFactory | None = None) -> list[OutputFile]:
+    """Every page of the site; a template error becomes a diagnostic naming file and line.
+
+    Pages whose inputs did not change since the build that filled ``cache`` are
+    reused, the others rendered on all cores (see generator/pages.py)."""
     env = make_environment(theme_dir)
     pages: list[tuple[str, str | None, str, dict]] = []  # (output path, page url, template, context)
 
@@ -86,25 +95,25 @@ def render_site(site: Site, theme_dir: Path, diags: Diagnostics) -> list[OutputF
     pages.append(("search/index.html", "/search/", "search.html", {}))  # Pagefind UI, see generator/search.py
     pages.append(("404.html", None, "404.html", {}))
 
+    def page_error(exc: BaseException, out: str, template_name: str) -> tuple:
+        """(file, message, line, hint) of a diagnostic for a page that failed to render."""
+        if isinstance(exc, jinja2.TemplateSyntaxError):
+            return Path(exc.filename or template_name), f"template syntax error: {exc.message}", exc.lineno, ""
+        if isinstance(exc, jinja2.TemplateNotFound):
+            return theme_dir / "templates", f"template {exc.name!r} not found", None, "the theme must provide it"
+        line, name = _template_frame(exc, theme_dir)  # any runtime error is the theme's, reported not raised
+        return name, f"template error while rendering {out}: {type(exc).__name__}: {exc}", line, ""
+
+    common = {"site": site, "config": site.config, "taxonomies": site.taxonomies}
     files: list[OutputFile] = []
-    for out, page_url, template_name, context in pages:
-        try:
-            template = env.get_template(template_name)
-            html = template.render(site=site, config=site.config, taxonomies=site.taxonomies,
-                                   page_url=page_url, **context)
-        except jinja2.TemplateSyntaxError as exc:
-            diags.error(Path(exc.filename or template_name), f"template syntax error: {exc.message}",
-                        line=exc.lineno)
+    rendered = render_pages(env, pages, common, page_error=page_error, cache=cache, progress=progress,
+                            theme_key=tree_fingerprint(theme_dir), config_key=repr(dataclasses.astuple(site.config)))
+    for (out, *_), page in zip(pages, rendered):
+        if page.error is not None:
+            where, message, line, hint = page.error
+            diags.error(where, message, line=line, hint=hint)
             break
-        except jinja2.TemplateNotFound as exc:
-            diags.error(theme_dir / "templates", f"template {exc.name!r} not found",
-                        hint="the theme must provide it")
-            break
-        except Exception as exc:  # noqa: BLE001 - any template runtime error is the theme's, reported not raised
-            line, name = _template_frame(exc, theme_dir)
-            diags.error(name, f"template error while rendering {out}: {type(exc).__name__}: {exc}", line=line)
-            break
-        files.append(OutputFile(out, html.encode("utf-8")))
+        files.append(OutputFile(out, page.data))
     files += render_links.feeds(site)  # Atom: the site's and one per term
     if diags.errors:
         raise BuildError(diags)

@@ -1,0 +1,336 @@
+"""The persistent build cache: work a build can skip because its inputs did not change.
+
+Every build still loads, links and checks the whole site in memory (there is no
+dependency graph to go stale); the cache only makes the expensive per-item work
+free when its inputs are unchanged:
+
+* **parsed briefings**, keyed by (path, SHA-256 of the file's bytes) within a
+  *scope*: the generator's code and the other files of ``content/`` (for
+  example a vocabulary). Warnings found while parsing are replayed.
+* **rendered Markdown**, keyed by the BLAKE2 hash of the body text.
+* **rendered pages**, keyed by the page's *scope* (generator, theme files,
+  configuration, template, names in its context) and the digest of everything
+  its template read (see :mod:`generator.trace`). The bytes are not stored: a
+  hit takes them from the previous ``output/`` after checking their SHA-256.
+
+The cache lives in ``.cache/briefings/`` beside ``content/`` (git-ignored), in
+one file written atomically. It starts with a magic line and a JSON header
+naming the format, a fingerprint of the generator (its source code and the
+versions of the libraries that shape the output) and a checksum of the rest.
+A file that is truncated, corrupt, from another version or unreadable is
+ignored and rebuilt, never trusted. Entries not used by a build are dropped.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import json
+import os
+import pickle
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path, PurePosixPath
+
+import generator
+from generator import parallel
+from generator.content import read_briefing as _read_briefing
+from generator.diagnostics import Diagnostic, Diagnostics
+from generator.markup import Renderer
+from generator.model import Briefing
+from generator.progress import ProgressFactory
+
+FORMAT = 1
+MAGIC = b"briefings build cache\n"
+CACHE_DIR = Path(".cache") / "briefings"
+CACHE_FILE = "build.cache"
+_LIBRARIES = ("jinja2", "markupsafe", "markdown", "pyyaml", "python-frontmatter", "python-slugify")
+
+
+@functools.lru_cache(maxsize=1)
+def generator_fingerprint() -> str:
+    """Hash of the generator's own code and of the libraries that shape its output."""
+    h = hashlib.sha256(sys.version.encode())
+    package = Path(generator.__file__).parent
+    for path in sorted(package.glob("*.py")):
+        h.update(path.name.encode() + b"\x00" + path.read_bytes() + b"\x00")
+    for name in _LIBRARIES:
+        try:
+            h.update(f"{name}={metadata.version(name)};".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=none;".encode())
+    return h.hexdigest()
+
+
+def tree_fingerprint(root: Path) -> str:
+    """Hash of every file under ``root``: names and bytes."""
+    h = hashlib.sha256()
+    if root.is_dir():
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            h.update(path.relative_to(root).as_posix().encode() + b"\x00")
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def content_scope(content_dir: Path, briefings_dir: str = "briefings") -> str:
+    """What parsing a briefing may depend on besides the file itself."""
+    h = hashlib.sha256(generator_fingerprint().encode())
+    h.update(str(content_dir.absolute()).encode() + b"\x00")
+    for path in sorted(content_dir.iterdir()) if content_dir.is_dir() else []:
+        if path.name == briefings_dir:
+            continue
+        h.update(path.name.encode() + b"\x00")
+        h.update(tree_fingerprint(path).encode() if path.is_dir() else hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def body_key(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+@dataclass
+class PageEntry:
+    scope: bytes
+    paths: tuple
+    digest: bytes
+    sha256: bytes
+    size: int
+
+
+@dataclass
+class Stats:
+    parsed: int = 0
+    parse_hits: int = 0
+    markdown: int = 0
+    markdown_hits: int = 0
+    rendered: int = 0
+    render_hits: int = 0
+
+
+@dataclass
+class BuildCache:
+    """One build's memo, optionally kept in a file between builds (``path``)."""
+
+    path: Path | None = None
+    parse_scope: str = ""
+    parsed: dict = field(default_factory=dict)    # (rel, sha256) -> (pickled Briefing | None, diagnostics)
+    markdown: dict = field(default_factory=dict)  # body_key -> html
+    pages: dict = field(default_factory=dict)     # output path -> PageEntry
+    #: Why a stored cache was not used, if it was not.
+    note: str = ""
+    stats: Stats = field(default_factory=Stats)
+    output_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        self._used_parsed: set = set()
+        self._used_markdown: set = set()
+        self._used_pages: set = set()
+
+    # -- the file --------------------------------------------------------------
+    @classmethod
+    def for_content(cls, content_dir: Path) -> BuildCache:
+        """The cache of the site whose content folder is ``content_dir``, loaded if valid."""
+        cache = cls(path=content_dir.absolute().parent / CACHE_DIR / CACHE_FILE)
+        cache.load()
+        return cache
+
+    def _header(self, checksum: str) -> bytes:
+        return json.dumps({"format": FORMAT, "generator": generator_fingerprint(), "checksum": checksum},
+                          sort_keys=True).encode() + b"\n"
+
+    def load(self) -> None:
+        if self.path is None or not self.path.exists():
+            return
+        try:
+            raw = self.path.read_bytes()
+            if not raw.startswith(MAGIC):
+                raise ValueError("not a build cache")
+            header_end = raw.index(b"\n", len(MAGIC))
+            header = json.loads(raw[len(MAGIC):header_end])
+            body = raw[header_end + 1:]
+            if header.get("format") != FORMAT or header.get("generator") != generator_fingerprint():
+                raise ValueError("made by another version of the generator")
+            if header.get("checksum") != hashlib.blake2b(body).hexdigest():
+                raise ValueError("truncated or corrupt")
+            state = pickle.loads(body)
+            if not (isinstance(state, dict) and isinstance(state.get("parsed"), dict)
+                    and isinstance(state.get("markdown"), dict) and isinstance(state.get("pages"), dict)
+                    and isinstance(state.get("parse_scope"), str)):
+                raise ValueError("unexpected contents")
+            if not all(isinstance(e, PageEntry) for e in state["pages"].values()):
+                raise ValueError("unexpected page entries")
+        except Exception as exc:  # noqa: BLE001 - any problem with the file means: start afresh
+            self.note = f"build cache ignored ({exc}); it is rebuilt"
+            return
+        self.parse_scope = state["parse_scope"]
+        self.parsed, self.markdown, self.pages = state["parsed"], state["markdown"], state["pages"]
+
+    def save(self, prune: bool = True) -> None:
+        """Write the cache atomically, keeping only what the last build used
+        (everything, after a failed build: the next one may need it)."""
+        if prune:
+            self._prune()
+        self._used_parsed, self._used_markdown, self._used_pages = set(), set(), set()
+        if self.path is None:
+            return
+        self._write()
+
+    def _prune(self) -> None:
+        self.parsed = {k: v for k, v in self.parsed.items() if k in self._used_parsed}
+        self.markdown = {k: v for k, v in self.markdown.items() if k in self._used_markdown}
+        self.pages = {k: v for k, v in self.pages.items() if k in self._used_pages}
+
+    def _write(self) -> None:
+        body = pickle.dumps({"parse_scope": self.parse_scope, "parsed": self.parsed,
+                             "markdown": self.markdown, "pages": self.pages}, protocol=pickle.HIGHEST_PROTOCOL)
+        data = MAGIC + self._header(hashlib.blake2b(body).hexdigest()) + body
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:  # a cache that cannot be written only costs time
+            self.note = f"build cache not saved: {exc.strerror or exc}"
+
+    # -- a build -----------------------------------------------------------------
+    def begin(self, content_dir: Path, output_dir: Path | None) -> None:
+        self.stats = Stats()
+        self.output_dir = output_dir
+        scope = content_scope(content_dir)
+        if scope != self.parse_scope:
+            self.parsed = {}
+            self.parse_scope = scope
+
+    def read_briefing(self, path: Path, content_dir: Path, diags: Diagnostics) -> Briefing | None:
+        """:func:`generator.content.read_briefing`, memoised by the file's bytes."""
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return _read_briefing(path, content_dir, diags)  # it reports the problem
+        key = (PurePosixPath(path.relative_to(content_dir).as_posix()).as_posix(), hashlib.sha256(raw).digest())
+        hit = self.parsed.get(key)
+        if hit is None:
+            local = Diagnostics(root=diags.root)
+            b = _read_briefing(path, content_dir, local)
+            diags.extend(local)
+            try:
+                same = path.read_bytes() == raw  # not changed while it was read
+            except OSError:
+                same = False
+            if same:
+                stored = None if b is None else pickle.dumps(_detached(b), protocol=pickle.HIGHEST_PROTOCOL)
+                self.parsed[key] = (stored, tuple(local.items))
+                self._used_parsed.add(key)
+            self.stats.parsed += 1
+            return b
+        self._used_parsed.add(key)
+        self.stats.parse_hits += 1
+        stored, items = hit
+        diags.items.extend(items)
+        if stored is None:
+            return None
+        b = pickle.loads(stored)
+        b.file = path
+        return b
+
+    def store_parsed(self, key: tuple, b: Briefing | None, items: tuple[Diagnostic, ...]) -> None:
+        stored = None if b is None else pickle.dumps(_detached(b), protocol=pickle.HIGHEST_PROTOCOL)
+        self.parsed[key] = (stored, items)
+        self._used_parsed.add(key)
+
+    def markdown_missing(self, texts: list[str]) -> list[str]:
+        """The distinct texts whose HTML is not cached."""
+        seen: set[bytes] = set()
+        missing = []
+        for text in texts:
+            k = body_key(text)
+            self._used_markdown.add(k)
+            if k in self.markdown or k in seen:
+                continue
+            seen.add(k)
+            missing.append(text)
+        self.stats.markdown += len(missing)
+        self.stats.markdown_hits += len(texts) - len(missing)
+        return missing
+
+    def store_markdown(self, text: str, html: str) -> None:
+        k = body_key(text)
+        self.markdown[k] = html
+        self._used_markdown.add(k)
+
+    def html_for(self, text: str) -> str | None:
+        k = body_key(text)
+        self._used_markdown.add(k)
+        return self.markdown.get(k)
+
+    def page(self, out: str) -> PageEntry | None:
+        return self.pages.get(out)
+
+    def store_page(self, out: str, entry: PageEntry) -> None:
+        self.pages[out] = entry
+        self._used_pages.add(out)
+
+    def keep_page(self, out: str) -> None:
+        self._used_pages.add(out)
+
+    def previous_output(self, out: str, entry: PageEntry) -> bytes | None:
+        """The bytes a page had in the last output, if they are what the entry says."""
+        if self.output_dir is None:
+            return None
+        target = self.output_dir / out
+        try:
+            if target.is_symlink() or target.stat().st_size != entry.size:
+                return None
+            data = target.read_bytes()
+        except OSError:
+            return None
+        return data if hashlib.sha256(data).digest() == entry.sha256 else None
+
+
+def _detached(b: Briefing) -> Briefing:
+    """A copy of a freshly read briefing without its absolute file path."""
+    c = copy.copy(b)
+    c.file = None
+    return c
+
+
+class CachedMarkdown:
+    """The ``Renderer`` the link stage calls: HTML from the cache, else converted."""
+
+    def __init__(self, cache: BuildCache, renderer):  # noqa: ANN001 - generator.markup.Renderer
+        self.cache, self.renderer = cache, renderer
+
+    def convert(self, text: str) -> str:
+        html = self.cache.html_for(text)
+        if html is None:
+            html = self.renderer.convert(text)
+            self.cache.store_markdown(text, html)
+        return html
+
+
+_markdown = None
+
+
+def _convert(text: str) -> str:
+    global _markdown
+    if _markdown is None:
+        _markdown = Renderer()
+    return _markdown.convert(text)
+
+
+def markdown_renderer(cache: BuildCache, briefings: list[Briefing],
+                      progress: ProgressFactory | None = None) -> CachedMarkdown:
+    """Convert every body not in the cache (on all cores), then serve them all from it."""
+    missing = cache.markdown_missing([b.body for b in briefings])
+    tick = progress("Rendering Markdown", len(missing)) if progress else None
+    for text, html in zip(missing, parallel.run(_convert, missing, tick)):
+        cache.store_markdown(text, html)
+    return CachedMarkdown(cache, Renderer())

@@ -1,0 +1,253 @@
+"""Incremental builds produce exactly the files a clean build would.
+
+A seeded random walk applies the edits editors make (add, edit the body or the
+title, move the date across a year, change topics, delete, rename, edit a
+template, the vocabulary or the configuration, break a file and fix it) and,
+after each one, compares the incrementally built output byte for byte with a
+clean build of the same content into a fresh folder.
+
+The Pagefind index is left out of these builds (it is a function of the
+briefing pages compared here, and costs most of a small build's time).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import SITE_TOML, THEME, briefing, tree_digest
+
+import generator.build as build_module
+from generator.build import Paths, build
+from generator.cache import CACHE_DIR, CACHE_FILE, MAGIC, BuildCache
+
+TOPICS = ["Diplomacy", "Arms control", "Deterrence", "Energy security", "Sanctions"]
+PEOPLE = ["Jens Stoltenberg", "Mark Rutte", "Antony Blinken"]
+PLACES = ["Ukraine", "Russia", "Latvia", "Poland"]
+TEMPLATES = ["briefing.html", "term.html", "home.html", "_macros.html", "base.html", "taxonomy.html",
+             "archive.html"]
+WORDS = "alliance ministers meeting summit pledge exercise border talks treaty statement forces".split()
+
+
+@pytest.fixture(autouse=True)
+def no_search_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(build_module, "search_files", lambda site, files, diags: [])
+
+
+class Walk:
+    def __init__(self, root: Path, seed: int):
+        self.rng = random.Random(seed)
+        self.root = root
+        self.content = root / "content"
+        self.theme = root / "theme"
+        self.output = root / "output"
+        shutil.copytree(THEME, self.theme)
+        (self.content / "briefings").mkdir(parents=True)
+        (self.content / "site.toml").write_text(SITE_TOML, encoding="utf-8")
+        self.n = 0
+        for _ in range(6):
+            self.add()
+
+    # -- edits -------------------------------------------------------------------
+    def files(self) -> list[Path]:
+        return sorted((self.content / "briefings").rglob("*.md"))
+
+    def text(self, k: int) -> str:
+        return " ".join(self.rng.choice(WORDS) for _ in range(k))
+
+    def meta(self, date: str) -> dict[str, str]:
+        pick = lambda pool: "[" + ", ".join(self.rng.sample(pool, self.rng.randint(0, 2))) + "]"  # noqa: E731
+        return {"topics": "[" + ", ".join(self.rng.sample(TOPICS, self.rng.randint(1, 3))) + "]",
+                "people": pick(PEOPLE), "places": pick(PLACES), "summary": self.text(6).capitalize() + "."}
+
+    def write(self, path: Path, title: str, date: str, body: str, meta: dict[str, str]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(briefing(title, date, body, **meta), encoding="utf-8")
+
+    def parse(self, path: Path) -> tuple[str, str, str, dict[str, str]]:
+        head, body = path.read_text(encoding="utf-8").split("\n---\n", 1)
+        fields = dict(line.split(": ", 1) for line in head.splitlines()[1:])
+        title, date = fields.pop("title"), fields.pop("date")
+        return title, date, body.strip("\n"), fields
+
+    def add(self) -> str:
+        self.n += 1
+        date = f"{self.rng.choice([2021, 2022, 2023])}-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}"
+        path = self.content / "briefings" / date[:4] / f"{date}-note-{self.n}.md"
+        self.write(path, f"Note {self.n} {self.text(3)}", date, self.text(40), self.meta(date))
+        return f"add {path.name}"
+
+    def edit_body(self) -> str:
+        path = self.rng.choice(self.files())
+        title, date, body, meta = self.parse(path)
+        self.write(path, title, date, body + "\n\n" + self.text(20), meta)
+        return f"edit body of {path.name}"
+
+    def edit_title(self) -> str:
+        path = self.rng.choice(self.files())
+        title, date, body, meta = self.parse(path)
+        self.write(path, title + " " + self.text(1), date, body, meta)
+        return f"edit title of {path.name}"
+
+    def move_date(self) -> str:
+        path = self.rng.choice(self.files())
+        title, date, body, meta = self.parse(path)
+        year = int(date[:4]) + self.rng.choice([-1, 1])
+        self.write(path, title, f"{year}{date[4:]}", body, meta)
+        return f"move {path.name} to {year}"
+
+    def change_topics(self) -> str:
+        path = self.rng.choice(self.files())
+        title, date, body, _ = self.parse(path)
+        self.write(path, title, date, body, self.meta(date))
+        return f"change terms of {path.name}"
+
+    def delete(self) -> str:
+        files = self.files()
+        if len(files) <= 2:
+            return self.add()
+        path = self.rng.choice(files)
+        path.unlink()
+        return f"delete {path.name}"
+
+    def rename(self) -> str:
+        path = self.rng.choice(self.files())
+        self.n += 1
+        target = path.with_name(path.name.replace(".md", f"-r{self.n}.md"))
+        path.rename(target)
+        return f"rename {path.name}"
+
+    def edit_template(self) -> str:
+        name = self.rng.choice(TEMPLATES)
+        path = self.theme / "templates" / name
+        path.write_text(path.read_text(encoding="utf-8") + f"<!-- edit {self.n} -->\n", encoding="utf-8")
+        self.n += 1
+        return f"edit template {name}"
+
+    def edit_vocabulary(self) -> str:
+        self.n += 1
+        (self.content / "vocabulary.yaml").write_text(
+            f"topics:\n  - name: Diplomacy\n    aliases: [diplomats, envoy{self.n}]\n", encoding="utf-8")
+        return "edit vocabulary"
+
+    def edit_config(self) -> str:
+        self.n += 1
+        (self.content / "site.toml").write_text(
+            SITE_TOML.replace("Test Archive", f"Test Archive {self.n}"), encoding="utf-8")
+        return "edit site.toml"
+
+    def break_file(self) -> str:
+        path = self.rng.choice(self.files())
+        self.broken = (path, path.read_bytes())
+        path.write_text("---\ntitle: [unclosed\n---\nBody\n", encoding="utf-8")
+        return f"break {path.name}"
+
+    OPS = ("add", "edit_body", "edit_title", "move_date", "change_topics", "delete", "rename",
+           "edit_template", "edit_vocabulary", "edit_config", "break_file")
+
+
+def clean_digest(walk: Walk, n: int) -> dict[str, str] | None:
+    out = walk.root / f"clean-{n}"
+    result = build(Paths(content=walk.content, theme=walk.theme, output=out))
+    return tree_digest(out) if result.ok else None
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_edits_match_a_clean_build(tmp_path: Path, seed: int) -> None:
+    walk = Walk(tmp_path, seed)
+    paths = Paths(content=walk.content, theme=walk.theme, output=walk.output)
+    live = BuildCache.for_content(walk.content)  # kept in memory, as `briefings serve` does
+    assert build(paths, cache=live).ok
+    log = []
+    for step in range(14):
+        op = walk.rng.choice(Walk.OPS)
+        log.append(getattr(walk, op)())
+        # Alternate between the in-memory cache and the one saved on disk (as `briefings build` uses).
+        cache = live if step % 2 else BuildCache.for_content(walk.content)
+        result = build(paths, cache=cache)
+        expected = clean_digest(walk, step)
+        if expected is None:
+            assert not result.ok, log
+        else:
+            assert result.ok, (log, [d.format() for d in result.diagnostics.errors])
+            assert tree_digest(walk.output) == expected, log
+        if op == "break_file":  # and fix it again
+            path, data = walk.broken
+            path.write_bytes(data)
+            log.append(f"fix {path.name}")
+            result = build(paths, cache=cache)
+            assert result.ok, log
+            assert tree_digest(walk.output) == clean_digest(walk, 100 + step), log
+
+
+def test_one_edit_renders_only_the_pages_that_show_it(sample, tmp_path: Path) -> None:
+    paths = sample.paths()
+    assert build(paths, cache=BuildCache.for_content(sample.content)).ok
+    before = {p: p.stat().st_mtime_ns for p in sample.output.rglob("*.html")}
+    path = sample.content / "briefings/2021/2021-11-30-riga.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("In Riga.", "In Riga, in November."),
+                    encoding="utf-8")
+    result = build(paths, cache=BuildCache.for_content(sample.content))
+    assert result.ok
+    stats = result.cache.stats
+    assert stats.parse_hits == 3 and stats.parsed == 1
+    assert stats.markdown == 1
+    total = stats.rendered + stats.render_hits
+    assert 1 <= stats.rendered < total / 2, stats
+    changed = {p for p, t in before.items() if p.stat().st_mtime_ns != t}
+    assert sample.output / "briefings/2021/11/riga/index.html" in changed
+    assert sample.output / "topics/diplomacy/index.html" not in changed
+    assert len(changed) == result.report.written - sum(
+        1 for f in result.files if not f.path.endswith(".html")) or len(changed) < len(before) / 2
+    # Nothing changed: nothing is rendered and nothing is written.
+    again = build(paths, cache=BuildCache.for_content(sample.content))
+    assert again.cache.stats.rendered == 0 and again.report.written == 0
+
+
+def cache_file(site) -> Path:  # noqa: ANN001
+    return site.root / CACHE_DIR / CACHE_FILE
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "foreign-version", "wrong-contents", "empty"])
+def test_a_damaged_cache_is_ignored_and_rebuilt(sample, damage: str) -> None:
+    paths = sample.paths()
+    assert build(paths, cache=BuildCache.for_content(sample.content)).ok
+    expected = tree_digest(sample.output)
+    f = cache_file(sample)
+    data = f.read_bytes()
+    if damage == "truncate":
+        f.write_bytes(data[: len(data) // 2])
+    elif damage == "garbage":
+        f.write_bytes(os.urandom(len(data)))
+    elif damage == "foreign-version":
+        f.write_bytes(data.replace(b'"format": 1', b'"format": 999'))
+    elif damage == "wrong-contents":
+        import hashlib
+        import json
+        body = pickle.dumps({"parse_scope": "x", "parsed": [], "markdown": {}, "pages": {}})
+        header = json.dumps({"format": 1, "generator": json.loads(data[len(MAGIC):data.index(b"\n", len(MAGIC))])
+                             ["generator"], "checksum": hashlib.blake2b(body).hexdigest()}, sort_keys=True)
+        f.write_bytes(MAGIC + header.encode() + b"\n" + body)
+    else:
+        f.write_bytes(b"")
+    shutil.rmtree(sample.output)
+    cache = BuildCache.for_content(sample.content)
+    assert "ignored" in cache.note
+    result = build(paths, cache=cache)
+    assert result.ok and result.cache.stats.render_hits == 0
+    assert tree_digest(sample.output) == expected
+    assert BuildCache.for_content(sample.content).note == ""  # rewritten whole
+
+
+def test_a_changed_output_file_is_not_trusted(sample) -> None:
+    paths = sample.paths()
+    assert build(paths, cache=BuildCache.for_content(sample.content)).ok
+    expected = tree_digest(sample.output)
+    page = sample.output / "topics/diplomacy/index.html"
+    page.write_bytes(page.read_bytes().replace(b"Diplomacy", b"Tampered!!"))  # same size
+    assert build(paths, cache=BuildCache.for_content(sample.content)).ok
+    assert tree_digest(sample.output) == expected
