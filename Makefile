@@ -34,9 +34,8 @@ build: $(VENV)/.installed ## Build output/ from content/ (no import)
 check: $(VENV)/.installed ## Validate content/ and the theme without writing
 	$(BRIEFINGS) check
 
-serve: $(VENV)/.installed ## Serve the site with live reload (not yet)
-	@echo "make serve: not yet (the editing-loop issue adds it)."
-	@echo "Meanwhile: make site && $(BIN)/python -m http.server --bind 127.0.0.1 --directory output 8000"
+serve: $(VENV)/.installed ## Build, serve on http://localhost:8000/ and rebuild + reload on save (PORT=, HOST=)
+	$(BRIEFINGS) serve --host $(or $(HOST),127.0.0.1) --port $(or $(PORT),8000)
 
 # The browser tests drive Debian's Chromium through Playwright (never a browser
 # Playwright downloads). Installed only when missing, so this is a no-op after once.

@@ -8,8 +8,12 @@ from pathlib import Path
 
 from generator import __version__
 from generator.build import Paths, build
-from generator.diagnostics import Diagnostics
+from generator.cache import BuildCache
+from generator.config import load_config
+from generator.diagnostics import BuildError, Diagnostics
+from generator.newbriefing import new_briefing
 from generator.normalize import format_report, run_import
+from generator.progress import terminal_progress
 from generator.vocabulary import VOCABULARY_NAME
 from generator.write import UnsafeOutput
 
@@ -25,8 +29,13 @@ def _paths(args: argparse.Namespace) -> Paths:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    cache = None if args.no_cache else BuildCache.for_content(paths.content)
+    if cache is not None and cache.note and not args.quiet:
+        print(f"note: {cache.note}", file=sys.stderr)
     try:
-        result = build(_paths(args), base_url=args.base_url, write=True)
+        result = build(paths, base_url=args.base_url, write=True, cache=cache,
+                       progress=terminal_progress(quiet=args.quiet))
     except UnsafeOutput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -36,8 +45,41 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"build failed: {n} error{'s' * (n != 1)}; {args.output}/ was left as it was", file=sys.stderr)
         return 1
     r = result.report
-    print(f"built {len(result.site.briefings)} briefings: {len(result.files)} files "
-          f"({r.written} written, {r.unchanged} unchanged) in {result.seconds:.2f}s -> {args.output}/")
+    if not args.quiet:
+        print(f"built {len(result.site.briefings)} briefings: {len(result.files)} files "
+              f"({r.written} written, {r.unchanged} unchanged) in {result.seconds:.2f}s -> {args.output}/")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from generator.devserver import DevServer  # watchdog and http.server only when serving
+    try:
+        server = DevServer(_paths(args), host=args.host, port=args.port, base_url=args.base_url)
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
+              " (choose another --port)", file=sys.stderr)
+        return 1
+    try:
+        return server.run()
+    except UnsafeOutput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    content = Path(args.content)
+    diags = Diagnostics(root=content.absolute().parent)
+    try:
+        config = load_config(content, diags)
+    except BuildError:
+        _print_diagnostics(diags)
+        return 1
+    try:
+        path = new_briefing(content, config, args.title)
+    except ValueError as exc:
+        print(f"error: {exc}; give the briefing a title: briefings new \"Title\"", file=sys.stderr)
+        return 1
+    print(path.as_posix())
     return 0
 
 
@@ -83,7 +125,28 @@ def make_parser() -> argparse.ArgumentParser:
                        description="Load content/, validate it, render the theme and write output/ atomically.")
     _add_site_options(p)
     p.add_argument("--output", default="output", metavar="DIR", help="output folder (default: output)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="ignore the build cache (.cache/briefings/) and do every step afresh")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary line")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("serve", help="build, serve and rebuild on save, reloading the browser",
+                       description="Build the site, serve the output folder on 127.0.0.1, watch content/, "
+                                   "the theme and seeds/, rebuild what a save changes and reload open tabs. "
+                                   "Errors are shown in the terminal and in the browser; Ctrl-C stops.")
+    _add_site_options(p)
+    p.add_argument("--output", default="output", metavar="DIR", help="output folder (default: output)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0: any free port)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("new", help="create a new briefing dated today",
+                       description="Create content/briefings/YYYY/YYYY-MM-DD-slug.md with today's date in the "
+                                   "site's time zone, the given title and empty topics, people, organizations "
+                                   "and places, and print its path.")
+    p.add_argument("title", help="the briefing's title")
+    p.add_argument("--content", default="content", metavar="DIR", help="content folder (default: content)")
+    p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("check", help="validate everything a build would, without writing",
                        description="Run every build step except writing; list all problems; exit 1 if any error.")
