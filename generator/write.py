@@ -69,8 +69,11 @@ def write_site(files: list[OutputFile], output_dir: Path) -> WriteReport:
     output_dir = output_dir.absolute()
     parent = output_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
-    for stale in parent.glob(f"{output_dir.name}.old-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    # Leftovers of a build that was killed before it could clean up (builds of
+    # one output folder are not run concurrently).
+    for pattern in (f"{output_dir.name}.old-*", f"{output_dir.name}.tmp-*"):
+        for stale in parent.glob(pattern):
+            shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f"{output_dir.name}.tmp-", dir=parent))
     written = unchanged = 0
     try:

@@ -80,6 +80,9 @@ def test_sigkill_at_random_moments_leaves_old_or_new_site(two_states, tmp_path):
     target.write_text(texts["A"], encoding="utf-8")
     subprocess.run(build_cmd(content, output), check=True, capture_output=True, cwd=tmp_path)
     assert tree_digest(output) == digests["A"]
+    # ...and a successful build removes what killed builds left beside output/
+    assert not list(output.parent.glob(output.name + ".tmp-*"))
+    assert not list(output.parent.glob(output.name + ".old-*"))
 
 
 def test_builds_on_different_days_are_byte_identical(two_states, tmp_path):
