@@ -25,6 +25,7 @@ import mimetypes
 import os
 import posixpath
 import queue
+import signal
 import sys
 import threading
 import time
@@ -406,7 +407,12 @@ class DevServer:
             t.join(timeout=5)
 
     def run(self) -> int:
-        """Serve until Ctrl-C."""
+        """Serve until Ctrl-C (SIGINT) or SIGTERM."""
+        if threading.current_thread() is threading.main_thread():
+            # A shell starts background jobs with SIGINT ignored, and Python then
+            # never raises KeyboardInterrupt: take both signals explicitly.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, signal.default_int_handler)
         self.start()
         self.say(f"serving {self.paths.output}/ at {self.url} (Ctrl-C to stop)")
         try:
