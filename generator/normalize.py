@@ -33,6 +33,9 @@ from generator.vocabulary import VOCABULARY_NAME, Vocabulary, load_vocabulary
 
 MAX_TITLE = 100
 MAX_SUMMARY = 300
+#: A seed is one article; the longest real ones are a few hundred KB. Larger files are
+#: rejected up front, so memory and time stay bounded (a 50 MB file took 90 s and 800 MB).
+MAX_SEED_BYTES = 5_000_000
 #: A seed needs one paragraph of at least this many words to be an article.
 MIN_WORDS = 4
 
@@ -402,6 +405,9 @@ def import_seeds(seeds: list[Path], content_dir: Path, diags: Diagnostics,
     """Import every seed; one bad seed never stops the others. Rejections go to ``diags``."""
     report = ImportReport()
     vocab = vocab if vocab is not None else Vocabulary()
+    # Temp files of an import that was killed between writing and renaming.
+    for stale in (content_dir / "briefings").rglob(".*.md.tmp"):
+        stale.unlink(missing_ok=True)
     existing = scan_briefings(content_dir)
     by_seed = {e.seed: e for e in existing if e.seed}
     by_hash = {e.seed_hash: e for e in existing if e.seed_hash}
@@ -415,6 +421,13 @@ def import_seeds(seeds: list[Path], content_dir: Path, diags: Diagnostics,
 
     for path, name in list_seeds(seeds, diags):
         try:
+            size = path.stat().st_size
+            if size > MAX_SEED_BYTES:
+                detail = (f"{size / 1e6:.1f} MB is more than one briefing can be ({MAX_SEED_BYTES // 10**6} MB); "
+                          "split it into one file per article")
+                diags.error(path, f"rejected: {detail}")
+                report.outcomes.append(Outcome(rel(path), "rejected", detail=detail))
+                continue
             raw = path.read_bytes()
         except OSError as exc:
             diags.error(path, f"cannot read seed: {exc.strerror or exc}")
