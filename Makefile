@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 BRIEFINGS := $(BIN)/briefings
+# apt-get needs root: use sudo when make is not run as root
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
 .PHONY: help site build check serve test bench clean system-deps
@@ -42,14 +44,14 @@ serve: $(VENV)/.installed ## Build, serve on http://localhost:8000/ and rebuild 
 system-deps: ## Install the Debian packages the tests need (chromium, a JRE, npm), when missing
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing chromium (Debian package) for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
 	@# java runs the Nu HTML Checker (vnu.jar); npm installs it and axe-core (package.json)
 	@command -v java >/dev/null 2>&1 || { \
 	  echo "installing a Java runtime (Debian package) for the HTML checker"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
 	@command -v npm >/dev/null 2>&1 || { \
 	  echo "installing npm (Debian package) for the test checkers in package.json"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
 
 # The checkers of the built site: vnu.jar (Nu HTML Checker) and axe-core, pinned by
 # package-lock.json. --ignore-scripts: vnu-jar's postinstall would try to download a JRE.
