@@ -40,8 +40,9 @@ _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 #: What a web page cannot contain (each is an HTML parse error): control characters
 #: other than tab, newline, form feed and carriage return; lone surrogates (which a
 #: YAML escape such as "\\ud800" can make); noncharacters.
-UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
-                        + "".join(chr(plane + 0xFFFE) + chr(plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000))
+#: Written as the complement of what can be shown, which the regex engine scans ten times faster.
+UNSHOWABLE = re.compile("[^\t\n\x0c\r\x20-\x7e\xa0-\ud7ff\ue000-\ufdcf\ufdf0-\ufffd"
+                        + "".join(f"{chr(plane)}-{chr(plane + 0xFFFD)}" for plane in range(0x10000, 0x110000, 0x10000))
                         + "]")
 
 
@@ -53,10 +54,13 @@ def _unshowable(text: str) -> str | None:
     return "a NUL byte" if m.group() == "\x00" else f"the character U+{ord(m.group()):04X}, which a web page cannot show"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _join_surrogates(text: str) -> str:
     """Combine surrogate pairs ("\\ud83c\\udf0d", as JSON writes an emoji) into one character;
     PyYAML reads each escape alone. Lone surrogates stay, to be reported."""
-    if not any("\ud800" <= c <= "\udfff" for c in text):
+    if text.isascii() or not _SURROGATE.search(text):
         return text
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
@@ -102,6 +106,39 @@ for _tag, _regexp, _first in (
     StrictLoader.add_implicit_resolver(_tag, re.compile(_regexp), list(_first))
 
 
+try:
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _CParser = None
+
+if _CParser is not None:
+    class FastStrictLoader(_CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        """:class:`StrictLoader` on libyaml's parser (about ten times faster). It cannot refuse
+        aliases, so it is used only for text without anchors or aliases, and any error is
+        reported by :class:`StrictLoader`, so messages do not depend on the parser."""
+
+        yaml_implicit_resolvers = StrictLoader.yaml_implicit_resolvers
+
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+else:  # pragma: no cover - PyYAML built without libyaml
+    FastStrictLoader = None
+
+
+#: Anchors and aliases (which only the strict loader refuses), tags and directives, tabs (where libyaml
+#: accepts what PyYAML's scanner rejects, e.g. "key:<tab>"), and the line and paragraph
+#: separators and BOM (line breaks to PyYAML only) go the reference way.
+_SLOW_PATH = re.compile("[!%&*\t\u2028\u2029\ufeff]")
+
+
+def _loader(yaml_text: str) -> yaml.SafeLoader:
+    if FastStrictLoader is not None and not _SLOW_PATH.search(yaml_text):
+        return FastStrictLoader(yaml_text)
+    return StrictLoader(yaml_text)
+
+
 @dataclass
 class Field:
     value: object
@@ -121,9 +158,22 @@ def split_frontmatter(text: str) -> tuple[str, str, int] | None:
 
 def parse_frontmatter(yaml_text: str, path: Path, diags: Diagnostics) -> dict[str, Field] | None:
     """Parse the YAML block into key -> (value, line); lines count from the file's top."""
+    loader = _loader(yaml_text)
+    if type(loader) is not StrictLoader:
+        local = Diagnostics(root=diags.root)
+        try:
+            fields = _parse_frontmatter(loader, path, local)
+        except Exception:  # noqa: BLE001 - libyaml's own surprises: the reference loader decides
+            local.error(path, "libyaml failed")
+        if not local.items:
+            return fields
+        # anything to report is reported by the reference loader, in its words
+    return _parse_frontmatter(StrictLoader(yaml_text), path, diags)
+
+
+def _parse_frontmatter(loader: yaml.SafeLoader, path: Path, diags: Diagnostics) -> dict[str, Field] | None:
     offset = 1  # the opening '---' is line 1
     try:
-        loader = StrictLoader(yaml_text)
         try:
             node = loader.get_single_node()
             if node is None:

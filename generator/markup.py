@@ -93,9 +93,15 @@ _BLANK = re.compile(r"\n[ \t]*(?:\n|$)")
 _BRACKET = re.compile(r"\\.|\]\(|[\[\]()]")
 
 
+#: A line too deeply quoted or indented starts with at least this many of ' ', tab and '>'
+#: (a tab is at most 4 columns): bodies without such a line skip the line-by-line check.
+_DEEP_PREFIX = re.compile("^[ \t>]{%d,}" % min(MAX_QUOTE_DEPTH + 1, MAX_INDENT // 4 + 1), re.MULTILINE)
+
+
 def check_complexity(text: str) -> tuple[int, str, str] | None:
     """(line, problem, hint) for a body too deeply nested or too costly to render, else None."""
-    for number, line in enumerate(text.split("\n"), 1):
+    lines = text.split("\n") if _DEEP_PREFIX.search(text) else ()
+    for number, line in enumerate(lines, 1):
         quotes = _QUOTES.match(line)
         depth = quotes.group(1).count(">") if quotes else 0
         if depth > MAX_QUOTE_DEPTH:
