@@ -102,7 +102,7 @@ def generate_archive(n: int, dest: Path, seed: int = 0) -> Path:
     (dest / "site.toml").write_text('title = "Synthetic Archive"\nbase_url = "https://bench.example.org/"\n'
                                     'timezone = "Europe/Brussels"\n', encoding="utf-8")
     start = dt.date(2012, 1, 1)
-    span_days = max(365, n // 3)  # about three briefings a day
+    span_days = 3652  # a decade, whatever the size
     previous: dict | None = None
     for i in range(n):
         if previous and rng.random() < 0.05:  # the same event told by another outlet, a few days later
@@ -115,7 +115,7 @@ def generate_archive(n: int, dest: Path, seed: int = 0) -> Path:
         else:
             # seed sentences, each made this briefing's own by a few invented words, so that
             # two unrelated briefings share little wording (as real ones do)
-            body = [_vary(rng, s, codenames) for s in rng.sample(sentences, rng.randint(8, 14))]
+            body = [_vary(rng, s, codenames) for s in rng.sample(sentences, rng.randint(22, 34))]
             code = codenames[min(int(rng.paretovariate(1.2)) - 1, len(codenames) - 1)
                              if rng.random() < 0.5 else rng.randrange(len(codenames))]
             body.insert(rng.randrange(len(body)), f"Officials referred to the {code} plan again.")
@@ -123,10 +123,10 @@ def generate_archive(n: int, dest: Path, seed: int = 0) -> Path:
                 "sentences": body,
                 "date": start + dt.timedelta(days=int(i * span_days / n)),
                 "source": rng.choice(OUTLETS),
-                "topics": _zipf(rng, TOPICS, rng.randint(2, 5)),
-                "people": _zipf(rng, people, rng.randint(1, 4)),
-                "organizations": _zipf(rng, organizations, rng.randint(1, 3)),
-                "places": _zipf(rng, places, rng.randint(2, 8)),
+                "topics": _zipf(rng, TOPICS, rng.randint(1, 4)),
+                "people": _zipf(rng, people, rng.randint(0, 3)),
+                "organizations": _zipf(rng, organizations, rng.randint(0, 3)),
+                "places": _zipf(rng, places, rng.randint(0, 3)),
                 "code": code,
             }
         previous = item

@@ -7,7 +7,8 @@ free when its inputs are unchanged:
 * **parsed briefings**, keyed by (path, SHA-256 of the file's bytes) within a
   *scope*: the generator's code and the other files of ``content/`` (for
   example a vocabulary). Warnings found while parsing are replayed.
-* **rendered Markdown**, keyed by the BLAKE2 hash of the body text.
+* **rendered Markdown** and the body's **words** (:class:`generator.text.TextFeatures`,
+  what related briefings and stories compare), keyed by the BLAKE2 hash of the body text.
 * **rendered pages**, keyed by the page's *scope* (generator, theme files,
   configuration, template, names in its context) and the digest of everything
   its template read (see :mod:`generator.trace`). The bytes are not stored: a
@@ -42,8 +43,10 @@ from generator.diagnostics import Diagnostic, Diagnostics
 from generator.markup import Renderer
 from generator.model import Briefing
 from generator.progress import ProgressFactory
+from generator.text import TextFeatures
+from generator.text import features as text_features
 
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"briefings build cache\n"
 CACHE_DIR = Path(".cache") / "briefings"
 CACHE_FILE = "build.cache"
@@ -117,7 +120,7 @@ class BuildCache:
     path: Path | None = None
     parse_scope: str = ""
     parsed: dict = field(default_factory=dict)    # (rel, sha256) -> (pickled Briefing | None, diagnostics)
-    markdown: dict = field(default_factory=dict)  # body_key -> html
+    markdown: dict = field(default_factory=dict)  # body_key -> (html, TextFeatures)
     pages: dict = field(default_factory=dict)     # output path -> PageEntry
     #: Why a stored cache was not used, if it was not.
     note: str = ""
@@ -247,7 +250,7 @@ class BuildCache:
         self._used_parsed.add(key)
 
     def markdown_missing(self, texts: list[str]) -> list[str]:
-        """The distinct texts whose HTML is not cached."""
+        """The distinct texts whose HTML and words are not cached."""
         seen: set[bytes] = set()
         missing = []
         for text in texts:
@@ -261,12 +264,13 @@ class BuildCache:
         self.stats.markdown_hits += len(texts) - len(missing)
         return missing
 
-    def store_markdown(self, text: str, html: str) -> None:
+    def store_markdown(self, text: str, html: str, words: TextFeatures) -> None:
         k = body_key(text)
-        self.markdown[k] = html
+        self.markdown[k] = (html, words)
         self._used_markdown.add(k)
 
-    def html_for(self, text: str) -> str | None:
+    def markdown_for(self, text: str) -> tuple[str, TextFeatures] | None:
+        """(HTML, words) of a body, if cached."""
         k = body_key(text)
         self._used_markdown.add(k)
         return self.markdown.get(k)
@@ -303,27 +307,34 @@ def _detached(b: Briefing) -> Briefing:
 
 
 class CachedMarkdown:
-    """The ``Renderer`` the link stage calls: HTML from the cache, else converted."""
+    """The ``Renderer`` the link stage calls (HTML from the cache, else converted), and
+    the ``features`` it hands to related briefings and stories (words, likewise)."""
 
     def __init__(self, cache: BuildCache, renderer):  # noqa: ANN001 - generator.markup.Renderer
         self.cache, self.renderer = cache, renderer
 
+    def _entry(self, text: str) -> tuple[str, TextFeatures]:
+        entry = self.cache.markdown_for(text)
+        if entry is None:
+            entry = (self.renderer.convert(text), text_features(text))
+            self.cache.store_markdown(text, *entry)
+        return entry
+
     def convert(self, text: str) -> str:
-        html = self.cache.html_for(text)
-        if html is None:
-            html = self.renderer.convert(text)
-            self.cache.store_markdown(text, html)
-        return html
+        return self._entry(text)[0]
+
+    def features(self, b: Briefing) -> TextFeatures:
+        return self._entry(b.body)[1]
 
 
 _markdown = None
 
 
-def _convert(text: str) -> str:
+def _convert(text: str) -> tuple[str, TextFeatures]:
     global _markdown
     if _markdown is None:
         _markdown = Renderer()
-    return _markdown.convert(text)
+    return _markdown.convert(text), text_features(text)
 
 
 def markdown_renderer(cache: BuildCache, briefings: list[Briefing],
@@ -331,6 +342,6 @@ def markdown_renderer(cache: BuildCache, briefings: list[Briefing],
     """Convert every body not in the cache (on all cores), then serve them all from it."""
     missing = cache.markdown_missing([b.body for b in briefings])
     tick = progress("Rendering Markdown", len(missing)) if progress else None
-    for text, html in zip(missing, parallel.run(_convert, missing, tick)):
-        cache.store_markdown(text, html)
+    for text, (html, words) in zip(missing, parallel.run(_convert, missing, tick)):
+        cache.store_markdown(text, html, words)
     return CachedMarkdown(cache, Renderer())

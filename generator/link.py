@@ -17,7 +17,7 @@ from generator.content import slugify
 from generator.diagnostics import Diagnostics
 from generator.markup import Renderer
 from generator.model import TAXONOMIES, Briefing, Site, Taxonomy, Term
-from generator.related import link_related
+from generator.related import Features, link_related
 from generator.stories import group_stories
 from generator.timeline import build_timeline
 
@@ -69,7 +69,9 @@ def build_taxonomy(key: str, briefings: list[Briefing], diags: Diagnostics) -> T
 
 
 def link(config: Config, briefings: list[Briefing], diags: Diagnostics,
-         renderer: Renderer | None = None) -> Site:
+         renderer: Renderer | None = None, features: Features | None = None) -> Site:
+    """The site: briefings with URLs and HTML, taxonomies and the cross-links.
+    ``features`` gives a body's words (see :func:`cross_link`)."""
     renderer = renderer or Renderer()
     by_url: dict[str, Briefing] = {}
     linked: list[Briefing] = []
@@ -87,16 +89,17 @@ def link(config: Config, briefings: list[Briefing], diags: Diagnostics,
     linked.sort(key=lambda b: b.sort_key)
     taxonomies = {key: build_taxonomy(key, linked, diags) for key in TAXONOMIES}
     site = Site(config=config, briefings=linked, taxonomies=taxonomies)
-    cross_link(site)
+    cross_link(site, features)
     return site
 
 
-def cross_link(site: Site) -> None:
-    """Set the links between briefings, terms and periods (data for the templates)."""
+def cross_link(site: Site, features: Features | None = None) -> None:
+    """Set the links between briefings, terms and periods (data for the templates).
+    ``features(b)``: the words of a body (default: computed; the build passes cached ones)."""
     link_neighbours(site.briefings)
     link_related_terms(site.taxonomies)
-    site.stories = group_stories(site.briefings)
-    link_related(site.briefings, site.taxonomies, site.config.related)
+    site.stories = group_stories(site.briefings, features)
+    link_related(site.briefings, site.taxonomies, site.config.related, features)
     site.timeline = build_timeline(site.briefings, site.taxonomies.get("topics"))
 
 

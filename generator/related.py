@@ -34,11 +34,17 @@ the best ``max(4·count, SHORTLIST)`` are scored exactly. Work per briefing is b
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter, defaultdict
+from collections.abc import Callable
 
 from generator.config import RelatedConfig
 from generator.model import TAXONOMIES, Briefing, RelatedLink, Taxonomy
-from generator.text import words
+from generator import parallel
+from generator.text import TextFeatures
+from generator.text import features as text_features
+
+Features = Callable[[Briefing], TextFeatures]
 
 #: How many of a body's heaviest words make its text vector.
 TEXT_TERMS = 40
@@ -56,19 +62,24 @@ REASON_TERMS = 3
 TermKey = tuple[str, str]  # (taxonomy, term slug)
 
 
-def text_vectors(briefings: list[Briefing]) -> list[dict[str, float]]:
-    """Unit TF-IDF vector of each body, cut to its ``TEXT_TERMS`` heaviest words."""
-    counts = [Counter(words(b.body)) for b in briefings]
+def text_vectors(briefings: list[Briefing], features: Features | None = None) -> list[dict[str, float]]:
+    """Unit TF-IDF vector of each body, cut to its ``TEXT_TERMS`` heaviest words.
+
+    Two passes over the words (document frequencies, then each body's weights), so that
+    only one body's counts are in memory at a time."""
+    features = features or (lambda b: text_features(b.body))
     df: Counter = Counter()
-    for c in counts:
-        df.update(c.keys())
+    for b in briefings:
+        df.update(set(features(b).words.split()))
     n = len(briefings)
+    idf = {w: math.log(n / k) for w, k in df.items() if k < n}
     vectors = []
-    for c in counts:
-        weights = {w: tf * math.log(n / df[w]) for w, tf in c.items() if df[w] < n}
-        top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:TEXT_TERMS]
+    for b in briefings:
+        c = Counter(features(b).words.split())
+        weights = [(w, tf * idf[w]) for w, tf in c.items() if w in idf]
+        top = sorted(weights, key=lambda kv: (-kv[1], kv[0]))[:TEXT_TERMS]
         norm = math.sqrt(sum(v * v for _, v in top))
-        vectors.append({w: v / norm for w, v in top} if norm else {})
+        vectors.append({sys.intern(w): v / norm for w, v in top} if norm else {})
     return vectors
 
 
@@ -87,7 +98,8 @@ def nearness(a: Briefing, b: Briefing, half_life_days: float) -> float:
 class Scorer:
     """Everything the score needs, computed once per build."""
 
-    def __init__(self, briefings: list[Briefing], taxonomies: dict[str, Taxonomy], config: RelatedConfig):
+    def __init__(self, briefings: list[Briefing], taxonomies: dict[str, Taxonomy], config: RelatedConfig,
+                 features: Features | None = None):
         self.briefings = briefings
         self.config = config
         self.index = {id(b): i for i, b in enumerate(briefings)}
@@ -106,7 +118,7 @@ class Scorer:
                 self.postings[tk] = members
                 for i in members:
                     self.terms[i].add(tk)
-        self.vectors = text_vectors(briefings)
+        self.vectors = text_vectors(briefings, features)
         self.word_postings: dict[str, list[int]] = defaultdict(list)
         for i, vec in enumerate(self.vectors):
             for w in vec:
@@ -183,10 +195,19 @@ class Scorer:
         return links[:count]
 
 
-def link_related(briefings: list[Briefing], taxonomies: dict[str, Taxonomy], config: RelatedConfig) -> None:
+def link_related(briefings: list[Briefing], taxonomies: dict[str, Taxonomy], config: RelatedConfig,
+                 features: Features | None = None) -> None:
     """Set ``related`` on every briefing (``briefings`` in site order). Briefings of the same
-    story (set by :mod:`generator.stories` before) are left out: the page lists them apart."""
-    scorer = Scorer(briefings, taxonomies, config)
-    for i, b in enumerate(briefings):
+    story (set by :mod:`generator.stories` before) are left out: the page lists them apart.
+    The briefings are scored on all cores (see :mod:`generator.parallel`)."""
+    scorer = Scorer(briefings, taxonomies, config, features)
+
+    def one(i: int) -> list[tuple[int, float, tuple[str, ...], bool]]:
+        b = briefings[i]
         exclude = frozenset(scorer.index[id(o)] for o in b.story.others(b)) if b.story else frozenset()
-        b.related = scorer.related(i, config.count, exclude)
+        return [(scorer.index[id(link.briefing)], link.score, link.shared, link.similar_text)
+                for link in scorer.related(i, config.count, exclude)]
+
+    for b, found in zip(briefings, parallel.run(one, range(len(briefings)))):
+        b.related = [RelatedLink(briefing=briefings[j], score=score, shared=shared, similar_text=similar)
+                     for j, score, shared, similar in found]

@@ -17,20 +17,22 @@ consequences"), while briefings that merely cover the same subject share almost 
 Pairs join into groups transitively (union-find), as long as a group spans at most
 ``MAX_STORY_DAYS``: a chain of look-alikes over weeks is not one event. A group is a :class:`Story`.
 
-Scale: briefings are visited in date order with a sliding window of ``STORY_DAYS``; a
-shingle index holds only the briefings inside the window, so each briefing is compared only
-with its neighbours in time that share a shingle with it, and memory stays bounded by the
-window. Shingles found in more than ``WINDOW_CAP`` briefings of one window (boilerplate)
-are not walked.
+Scale: briefings are visited in date order with a sliding window of ``STORY_DAYS``; each
+briefing is compared only with its neighbours in time (one set intersection each, in C), and
+memory stays bounded by the window. Shingles found in more than ``WINDOW_CAP`` briefings of
+one window (boilerplate) are not counted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict, deque
+from collections.abc import Callable
+from itertools import chain
 
 from generator.model import Briefing, Story
-from generator.text import quote_shingles, shingles
+from generator.text import TextFeatures
+from generator.text import features as text_features
 
 STORY_DAYS = 7
 #: A story spans at most this many days: pairs that would chain look-alikes further are not joined.
@@ -47,50 +49,51 @@ def _same_source(a: Briefing, b: Briefing) -> bool:
     return bool(a.source and b.source and a.source.casefold() == b.source.casefold())
 
 
-def story_pairs(briefings: list[Briefing]) -> list[tuple[Briefing, Briefing]]:
-    """Every pair of briefings that tell the same story, in date order."""
+def story_pairs(briefings: list[Briefing],
+                features: Callable[[Briefing], TextFeatures] | None = None) -> list[tuple[Briefing, Briefing]]:
+    """Every pair of briefings that tell the same story, in date order.
+
+    ``features(b)`` gives a body's words (default: computed from ``b.body``; the build
+    passes the cached ones)."""
+    features = features or (lambda b: text_features(b.body))
     dated = sorted((b for b in briefings if b.date is not None), key=lambda b: (b.date, b.url or b.path))
     window: deque[int] = deque()  # positions in ``dated`` of the briefings in the window
-    index: dict[str, set[int]] = defaultdict(set)  # shingle -> window members having it
-    bodies: dict[int, set[str]] = {}  # window member -> its shingles
-    quotes: dict[int, set[str]] = {}  # window member -> its quoted shingles
+    bodies: dict[int, set] = {}  # window member -> its shingles
+    quotes: dict[int, set] = {}  # window member -> its quoted shingles
     pairs = []
     for i, a in enumerate(dated):
         while window and (a.date - dated[window[0]].date).days > STORY_DAYS:
             j = window.popleft()
-            for s in bodies.pop(j):
-                members = index[s]
-                members.discard(j)
-                if not members:
-                    del index[s]
-            del quotes[j]
-        mine = shingles(a.body)
+            del bodies[j], quotes[j]
+        f = features(a)
+        mine = f.shingles()
         if len(mine) < MIN_SHINGLES:
             continue
-        shared: Counter = Counter()
-        for s in mine:
-            members = index.get(s)
-            if members and len(members) <= WINDOW_CAP:
-                for j in members:
-                    shared[j] += 1
-        my_quotes = quote_shingles(a.body)
-        for j in sorted(shared):
+        if len(window) > WINDOW_CAP:  # only then can a shingle be in more than WINDOW_CAP members
+            seen = Counter(chain.from_iterable(bodies[j] for j in window))
+            mine_counted = mine - {s for s in mine if seen[s] > WINDOW_CAP}
+        else:
+            mine_counted = mine
+        my_quotes = f.quote_shingles()
+        for j in window:  # in date order, as positions grow with it
+            shared = len(mine_counted & bodies[j])
+            if not shared:
+                continue
             b = dated[j]
             if _same_source(a, b):
                 continue
-            overlap = shared[j] / min(len(mine), len(bodies[j]))
+            overlap = shared / min(len(mine), len(bodies[j]))
             if overlap >= MIN_OVERLAP or (
                     overlap >= QUOTE_OVERLAP and len(my_quotes & quotes[j]) >= MIN_SHARED_QUOTE):
                 pairs.append((b, a))
         window.append(i)
         bodies[i] = mine
         quotes[i] = my_quotes
-        for s in mine:
-            index[s].add(i)
     return pairs
 
 
-def group_stories(briefings: list[Briefing]) -> list[Story]:
+def group_stories(briefings: list[Briefing],
+                  features: Callable[[Briefing], TextFeatures] | None = None) -> list[Story]:
     """Stories of two or more briefings, newest first; sets ``story`` on each member."""
     parent: dict[int, Briefing] = {}
 
@@ -111,7 +114,7 @@ def group_stories(briefings: list[Briefing]) -> list[Story]:
     def dates(root: Briefing) -> tuple[dt.date, dt.date]:
         return span.get(id(root), (root.date, root.date))
 
-    for a, b in story_pairs(briefings):
+    for a, b in story_pairs(briefings, features):
         ra, rb = find(a), find(b)
         if ra is rb:
             continue

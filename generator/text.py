@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 #: Common English words that say nothing about what a briefing is about.
 STOPWORDS = frozenset("""
@@ -53,3 +54,33 @@ def quote_shingles(text: str, n: int = 3) -> set[str]:
     for q in quotations(text):
         out |= shingles(q, n)
     return out
+
+
+class TextFeatures(NamedTuple):
+    """What :mod:`generator.related` and :mod:`generator.stories` read of a body, computed
+    once per body (in the Markdown workers, and kept in the build cache)."""
+
+    #: The body's content words (:func:`words`), separated by spaces.
+    words: str
+    #: The content words of each quotation (:func:`quotations`), separated by spaces.
+    quotes: tuple[str, ...]
+
+    def shingles(self) -> set[tuple[str, ...]]:
+        """:func:`shingles`, as tuples of words."""
+        return word_shingles(self.words.split())
+
+    def quote_shingles(self) -> set[tuple[str, ...]]:
+        """:func:`quote_shingles`, as tuples of words."""
+        out: set[tuple[str, ...]] = set()
+        for q in self.quotes:
+            out |= word_shingles(q.split())
+        return out
+
+
+def features(text: str) -> TextFeatures:
+    return TextFeatures(" ".join(words(text)), tuple(" ".join(words(q)) for q in quotations(text)))
+
+
+def word_shingles(w: list[str], n: int = 3) -> set[tuple[str, ...]]:
+    """Every run of ``n`` consecutive words of ``w``."""
+    return set(zip(*(w[i:] for i in range(n))))

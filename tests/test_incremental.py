@@ -23,7 +23,7 @@ from conftest import SITE_TOML, THEME, briefing, tree_digest
 
 import generator.build as build_module
 from generator.build import Paths, build
-from generator.cache import CACHE_DIR, CACHE_FILE, MAGIC, BuildCache
+from generator.cache import CACHE_DIR, CACHE_FILE, FORMAT, MAGIC, BuildCache
 
 TOPICS = ["Diplomacy", "Arms control", "Deterrence", "Energy security", "Sanctions"]
 PEOPLE = ["Jens Stoltenberg", "Mark Rutte", "Antony Blinken"]
@@ -224,12 +224,12 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(sample, damage: str) -> None:
     elif damage == "garbage":
         f.write_bytes(os.urandom(len(data)))
     elif damage == "foreign-version":
-        f.write_bytes(data.replace(b'"format": 1', b'"format": 999'))
+        f.write_bytes(data.replace(f'"format": {FORMAT}'.encode(), b'"format": 999'))
     elif damage == "wrong-contents":
         import hashlib
         import json
         body = pickle.dumps({"parse_scope": "x", "parsed": [], "markdown": {}, "pages": {}})
-        header = json.dumps({"format": 1, "generator": json.loads(data[len(MAGIC):data.index(b"\n", len(MAGIC))])
+        header = json.dumps({"format": FORMAT, "generator": json.loads(data[len(MAGIC):data.index(b"\n", len(MAGIC))])
                              ["generator"], "checksum": hashlib.blake2b(body).hexdigest()}, sort_keys=True)
         f.write_bytes(MAGIC + header.encode() + b"\n" + body)
     else:
