@@ -102,7 +102,7 @@ def build(paths: Paths, *, base_url: str | None = None, write: bool = True,
         files = render_site(site, theme_dir, diags, cache=cache, progress=progress)
         files += static_files(theme_dir, diags)
         if write and not diags.errors:  # the search index joins the same atomic write
-            files += search_files(site, files, diags)
+            files += search_files(site, files, diags, cache=cache)
         result.files = files
         if write and not diags.errors:
             check_output_dir(paths.output, [paths.content, theme_dir])

@@ -13,6 +13,9 @@ free when its inputs are unchanged:
   configuration, template, names in its context) and the digest of everything
   its template read (see :mod:`generator.trace`). The bytes are not stored: a
   hit takes them from the previous ``output/`` after checking their SHA-256.
+* **search indexes**, one per year of briefings, keyed by their pages' paths and
+  bytes (see :mod:`generator.search`); a hit likewise takes the index's files
+  from the previous ``output/``.
 
 The cache lives in ``.cache/briefings/`` beside ``content/`` (git-ignored), in
 one file written atomically. It starts with a magic line and a JSON header
@@ -122,6 +125,7 @@ class BuildCache:
     parsed: dict = field(default_factory=dict)    # (rel, sha256) -> (pickled Briefing | None, diagnostics)
     markdown: dict = field(default_factory=dict)  # body_key -> (html, TextFeatures)
     pages: dict = field(default_factory=dict)     # output path -> PageEntry
+    search: dict = field(default_factory=dict)    # search index group -> (key, ((path, sha256, size)...))
     #: Why a stored cache was not used, if it was not.
     note: str = ""
     stats: Stats = field(default_factory=Stats)
@@ -131,6 +135,7 @@ class BuildCache:
         self._used_parsed: set = set()
         self._used_markdown: set = set()
         self._used_pages: set = set()
+        self._used_search: set = set()
 
     # -- the file --------------------------------------------------------------
     @classmethod
@@ -165,11 +170,14 @@ class BuildCache:
                 raise ValueError("unexpected contents")
             if not all(isinstance(e, PageEntry) for e in state["pages"].values()):
                 raise ValueError("unexpected page entries")
+            if not isinstance(state.get("search", {}), dict):
+                raise ValueError("unexpected search entries")
         except Exception as exc:  # noqa: BLE001 - any problem with the file means: start afresh
             self.note = f"build cache ignored ({exc}); it is rebuilt"
             return
         self.parse_scope = state["parse_scope"]
         self.parsed, self.markdown, self.pages = state["parsed"], state["markdown"], state["pages"]
+        self.search = state.get("search", {})
 
     def save(self, prune: bool = True) -> None:
         """Write the cache atomically, keeping only what the last build used
@@ -177,6 +185,7 @@ class BuildCache:
         if prune:
             self._prune()
         self._used_parsed, self._used_markdown, self._used_pages = set(), set(), set()
+        self._used_search = set()
         if self.path is None:
             return
         self._write()
@@ -185,10 +194,11 @@ class BuildCache:
         self.parsed = {k: v for k, v in self.parsed.items() if k in self._used_parsed}
         self.markdown = {k: v for k, v in self.markdown.items() if k in self._used_markdown}
         self.pages = {k: v for k, v in self.pages.items() if k in self._used_pages}
+        self.search = {k: v for k, v in self.search.items() if k in self._used_search}
 
     def _write(self) -> None:
         body = pickle.dumps({"parse_scope": self.parse_scope, "parsed": self.parsed,
-                             "markdown": self.markdown, "pages": self.pages}, protocol=pickle.HIGHEST_PROTOCOL)
+                             "markdown": self.markdown, "pages": self.pages, "search": self.search}, protocol=pickle.HIGHEST_PROTOCOL)
         data = MAGIC + self._header(hashlib.blake2b(body).hexdigest()) + body
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -284,6 +294,14 @@ class BuildCache:
 
     def keep_page(self, out: str) -> None:
         self._used_pages.add(out)
+
+    def search_index(self, group: str) -> tuple | None:
+        """The key and files of a search index group (see generator/search.py)."""
+        return self.search.get(group)
+
+    def store_search_index(self, group: str, entry: tuple) -> None:
+        self.search[group] = entry
+        self._used_search.add(group)
 
     def previous_output(self, out: str, entry: PageEntry) -> bytes | None:
         """The bytes a page had in the last output, if they are what the entry says."""

@@ -1,9 +1,10 @@
-"""Full-text search: a Pagefind index of the briefing pages, under ``/pagefind/``.
+"""Full-text search: one Pagefind index per year of briefings, under ``/pagefind/<year>/``.
 
 Pagefind (https://pagefind.app) is the field's standard for static search: the
 browser loads only the index chunks a query needs, so it scales to large
-archives with no server. We drive it through its Python API (the ``pagefind``
-package; the binary comes from ``pagefind-bin``).
+archives with no server. We run its binary (the ``pagefind[bin]`` package
+carries it; ``pagefind.service.get_executable`` finds it) as a command, once
+per index.
 
 What is indexed is decided by the theme's ``data-pagefind-*`` attributes: only
 the element marked ``data-pagefind-body`` (the briefing's ``<article>``) is
@@ -12,86 +13,291 @@ year), its sort key (date) and its metadata (title, date, source, summary).
 Only briefing pages are handed to Pagefind, so home, archive, taxonomy, term and
 timeline pages can never be results.
 
-How it joins the atomic build: :func:`search_files` returns the index as
+**One index per year.** Pagefind has no incremental mode: an index is rebuilt
+whole, and its indexer's memory grows with the pages it holds (1.9 GiB for
+10,000 briefing pages in one index). So the briefing pages are grouped by the
+year of their date (undated briefings in a group of their own, ``undated``)
+and each group is a complete Pagefind bundle in ``pagefind/<group>/``.
+``pagefind/indexes.json`` lists the groups, newest year first; the search page
+(``themes/default/static/search.js``) loads the first one's ``pagefind.js`` and
+merges the others into it with Pagefind's ``mergeIndex``: results, filters and
+filter counts then span every year. Pagefind ranks merged results by score
+only, even when asked to sort, so sorting by date is done in the browser, by
+the date that :func:`canonical_bundle` puts at the front of each dated page's
+id (``2022-01-07_en_8326834``; fragments are fetched by id).
+
+**Only the groups that changed are indexed.** A group's index is a function of
+the bytes and paths of its briefing pages, the Pagefind version and this
+module's code, hashed into its *key* (:func:`group_key`). The build cache
+(:class:`generator.cache.BuildCache`, field ``search``) keeps, for each group,
+its key and the path, SHA-256 and size of every file of its bundle. When the
+key is unchanged, the files are taken from the previous ``output/`` after
+checking their hashes, and Pagefind is not run for that group; any mismatch
+re-indexes the group. Groups that need indexing run as separate Pagefind
+processes, at most :data:`CONCURRENCY` at a time, each holding one year.
+
+How it joins the atomic build: :func:`search_files` returns the indexes as
 ordinary :class:`OutputFile` objects, which the build appends to the rendered
 pages before ``write_site`` puts everything into its temporary folder and swaps
 it in. The index is therefore part of the same all-or-nothing result, unchanged
 index files keep their modification time like any page, and ``write.py`` needs
-no special case. To get there, the briefing pages are written into a scratch
-folder and indexed with one ``add_directory`` call; the Python API's per-file
-``add_html_file`` costs one round trip to the Pagefind process per page
-(about 0.1 s each in pagefind 1.5's reply loop), far too slow for 10,000 pages.
+no special case.
 
 Pagefind's own output is not byte-identical across two builds of the same
 input (upstream issue Pagefind/pagefind#638): it writes the values of each
 filter, and the list of filters, in hash-map order. :func:`canonical_bundle`
 sorts them and renames the affected files by their content, so the whole site,
 index included, is reproducible (see the comment above it).
-
-Pagefind has no incremental mode. :func:`index_pages` indexes any group of
-pages into any folder, so a later change can build one index per year (each
-rebuilt alone when one of its briefings changes) and merge them in the browser
-with Pagefind's ``mergeIndex``; today one index covers the archive, which keeps
-a reader's first query to one set of downloads.
 """
 
 from __future__ import annotations
 
-import asyncio
 import fnmatch
+import functools
+import gzip
+import hashlib
+import json
+import os
+import re
 import shutil
+import subprocess
+import sys
 import tempfile
-import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from generator.diagnostics import Diagnostics
 from generator.model import OutputFile, Site
 
-#: Folder of the site the index is written to; the search page's script loads
-#: ``/pagefind/pagefind.js`` from here.
+if TYPE_CHECKING:
+    from generator.cache import BuildCache
+
+#: Folder of the site the indexes are written to, one subfolder per group.
 SEARCH_DIR = "pagefind"
+#: The list of index folders the search page reads (``pagefind/indexes.json``).
+INDEX_LIST = f"{SEARCH_DIR}/indexes.json"
+#: The group of briefings without a date.
+UNDATED = "undated"
+#: Pagefind processes run at the same time. Each peaks at about 370 MiB for a
+#: year of 1,000 briefing pages; two keep both cores of a small machine busy.
+CONCURRENCY = 2
 
 # Pagefind also writes its ready-made UI bundles; the theme builds its own
 # results UI (escaping what Pagefind returns), so these are left out.
 _UNUSED = ("pagefind-ui.*", "pagefind-modular-ui.*", "pagefind-component-ui.*", "pagefind-highlight.js")
+#: Bumped by hand when the way an index is made changes in a way the code hash
+#: would not show (it does show any edit of this file).
+_KEY_VERSION = b"briefings-search-1"
+
+
+@dataclass
+class SearchStats:
+    """What one :func:`search_files` call did (for tests and ``bench/search.py``)."""
+
+    groups: list[str] = field(default_factory=list)    # every group, newest first
+    indexed: list[str] = field(default_factory=list)   # the groups Pagefind indexed
+    reused: list[str] = field(default_factory=list)    # the groups taken from the previous output
+    processes: int = 0
+    peak_rss: int = 0          # bytes: the largest peak resident size of one Pagefind process
+    peak_rss_sum: int = 0      # bytes: the sum of the peaks of the processes that ran at the same time, at most
+    seconds: float = 0.0       # indexing, reading reused files included
+
+
+def group_of(date) -> str:  # noqa: ANN001 - datetime.date | None
+    """The index a briefing's page goes to: the year of its date, or ``undated``."""
+    return str(date.year) if date is not None else UNDATED
+
+
+def briefing_groups(site: Site, files: list[OutputFile]) -> dict[str, list[OutputFile]]:
+    """The rendered pages of briefings (the only pages that are search results), by group,
+    newest year first and ``undated`` last; pages in path order."""
+    wanted = {b.url.strip("/") + "/index.html": group_of(b.date) for b in site.briefings if b.url}
+    groups: dict[str, list[OutputFile]] = {}
+    for f in sorted((f for f in files if f.path in wanted), key=lambda f: f.path):
+        groups.setdefault(wanted[f.path], []).append(f)
+    return {name: groups[name] for name in sorted(groups, key=_group_order)}
 
 
 def briefing_pages(site: Site, files: list[OutputFile]) -> list[OutputFile]:
-    """The rendered pages of briefings, the only pages that are search results."""
-    wanted = {b.url.strip("/") + "/index.html" for b in site.briefings if b.url}
-    return [f for f in files if f.path in wanted]
+    """The rendered pages of briefings, all groups together."""
+    return [page for pages in briefing_groups(site, files).values() for page in pages]
 
 
-def search_files(site: Site, files: list[OutputFile], diags: Diagnostics) -> list[OutputFile]:
-    """The Pagefind index for the briefing pages among ``files``, as output files under ``pagefind/``.
+def _group_order(name: str) -> tuple:
+    return (1, 0, name) if name == UNDATED else (0, -int(name), name)
 
-    A failure (the Pagefind binary missing or crashing) is reported as one
-    error in ``diags`` and returns no files; the caller then does not publish.
+
+def search_files(site: Site, files: list[OutputFile], diags: Diagnostics,
+                 cache: BuildCache | None = None, stats: SearchStats | None = None) -> list[OutputFile]:
+    """The Pagefind indexes of the briefing pages among ``files``, as output files under ``pagefind/``.
+
+    With a ``cache``, a group whose key is unchanged is taken from the previous
+    output instead of being indexed again. A failure (the Pagefind binary
+    missing or crashing) is reported as one error in ``diags`` and returns no
+    files; the caller then does not publish.
     """
-    pages = briefing_pages(site, files)
+    stats = stats if stats is not None else SearchStats()
+    groups = briefing_groups(site, files)
+
+    def warn(message: str) -> None:
+        diags.warning(SEARCH_DIR, message, hint="the search works; pin pagefind to a version this generator knows")
+
+    try:
+        out = index_groups(groups, cache, warn, stats)
+    except FileNotFoundError as exc:
+        diags.error(SEARCH_DIR, f"cannot build the search index: {exc}",
+                    hint="install the Pagefind binary: pip install 'pagefind[bin]' (make site does)")
+        return []
+    except Exception as exc:  # noqa: BLE001 - any indexer failure is reported, never a traceback
+        diags.error(SEARCH_DIR, f"cannot build the search index: Pagefind failed: {exc}",
+                    hint="run the build again; if it persists, report it with this message")
+        return []
+    return out + [index_list(groups)]
+
+
+def index_list(groups: dict[str, list[OutputFile]]) -> OutputFile:
+    """``pagefind/indexes.json``: the index folders (relative to ``pagefind/``), newest year
+    first; the search page loads the first and merges the others into it."""
+    data = {"indexes": [{"path": f"{name}/", "year": None if name == UNDATED else name, "pages": len(pages)}
+                        for name, pages in groups.items()]}
+    return OutputFile(INDEX_LIST, json.dumps(data, separators=(",", ":")).encode("utf-8") + b"\n")
+
+
+def group_key(name: str, pages: list[OutputFile], version: str) -> bytes:
+    """What a group's index is a function of: its pages' paths and bytes, Pagefind's version, our code."""
+    h = hashlib.sha256(_KEY_VERSION + b"\x00" + _code_digest() + version.encode() + b"\x00")
+    h.update(name.encode() + b"\x00")
+    for page in sorted(pages, key=lambda p: p.path):
+        h.update(page.path.encode() + b"\x00" + hashlib.sha256(page.data).digest())
+    return h.digest()
+
+
+@functools.lru_cache(maxsize=1)
+def _code_digest() -> bytes:
+    return hashlib.sha256(Path(__file__).read_bytes()).digest()
+
+
+def index_groups(groups: dict[str, list[OutputFile]], cache: BuildCache | None,
+                 warn: Callable[[str], None] | None, stats: SearchStats) -> list[OutputFile]:
+    """Every group's bundle as output files: reused from the last output where the cache
+    allows, else indexed (several groups at a time). Raises if Pagefind fails."""
+    started = time.perf_counter()
+    binary = pagefind_binary()
+    version = pagefind_version(binary)
+    out: list[OutputFile] = []
+    todo: dict[str, bytes] = {}
+    stats.groups = list(groups)
+    for name, pages in groups.items():
+        key = group_key(name, pages, version)
+        reused = _reuse(cache, name, key) if cache is not None else None
+        if reused is None:
+            todo[name] = key
+            continue
+        out += reused
+        stats.reused.append(name)
+    if todo:
+        built = _index_many({name: groups[name] for name in todo}, binary, warn, stats)
+        for name, files in built.items():
+            out += files
+            if cache is not None:
+                cache.store_search_index(name, (todo[name], tuple(
+                    (f.path, hashlib.sha256(f.data).digest(), len(f.data)) for f in files)))
+    stats.seconds = time.perf_counter() - started
+    return sorted(out, key=lambda f: f.path)
+
+
+@dataclass
+class _Stored:  # what BuildCache.previous_output checks
+    sha256: bytes
+    size: int
+
+
+def _reuse(cache: BuildCache, name: str, key: bytes) -> list[OutputFile] | None:
+    """The group's files from the previous output, if its key matches and every file is intact."""
+    entry = cache.search_index(name)
+    if entry is None or entry[0] != key:
+        return None
+    files = []
+    for path, sha256, size in entry[1]:
+        data = cache.previous_output(path, _Stored(sha256, size))
+        if data is None:
+            return None
+        files.append(OutputFile(path, data))
+    cache.store_search_index(name, entry)  # used by this build: kept
+    return files
+
+
+# ---- running Pagefind ----------------------------------------------------------
+
+def pagefind_binary() -> Path:
+    """The Pagefind executable (``PAGEFIND_BINARY_PATH``, else the one ``pagefind[bin]`` installed)."""
+    # Imported here so that `briefings check` and every stage that does not
+    # index keep working (and report clearly) without the package.
+    try:
+        from pagefind.service import get_executable
+    except ImportError as exc:
+        raise FileNotFoundError("the 'pagefind' Python package is not installed") from exc
+    binary = get_executable()
+    if binary is None or not Path(binary).is_file():
+        raise FileNotFoundError("the Pagefind binary was not found")
+    return Path(binary)
+
+
+def pagefind_version(binary: Path) -> str:
+    """``pagefind --version``, asked once per binary file (path, size, modification time)."""
+    st = binary.stat()
+    return _version(str(binary), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _version(binary: str, size: int, mtime_ns: int) -> str:  # noqa: ARG001 - the cache key
+    done = subprocess.run([binary, "--version"], capture_output=True, env=_environment(), timeout=60,
+                          stdin=subprocess.DEVNULL)
+    text = (done.stdout or done.stderr).decode("utf-8", "replace").strip()
+    if done.returncode != 0 or not text:
+        raise RuntimeError(f"'{binary} --version' exited with status {done.returncode}: {text[-300:]}")
+    return text
+
+
+def _environment() -> dict[str, str]:
+    # PAGEFIND_* variables configure the CLI (PAGEFIND_SITE, PAGEFIND_ROOT_SELECTOR...):
+    # none may change the index behind the cache's back.
+    return {k: v for k, v in os.environ.items() if not k.upper().startswith("PAGEFIND_")}
+
+
+def _index_many(groups: dict[str, list[OutputFile]], binary: Path, warn: Callable[[str], None] | None,
+                stats: SearchStats) -> dict[str, list[OutputFile]]:
+    """Index each group in its own Pagefind process, :data:`CONCURRENCY` at a time."""
     with tempfile.TemporaryDirectory(prefix="briefings-search-") as scratch:
-        scratch_dir = Path(scratch)
-        try:
-            return index_pages(pages, scratch_dir, SEARCH_DIR, warn=lambda message: diags.warning(
-                SEARCH_DIR, message, hint="the search works; pin pagefind to a version this generator knows"))
-        except FileNotFoundError as exc:
-            diags.error(SEARCH_DIR, f"cannot build the search index: {exc}",
-                        hint="install the Pagefind binary: pip install 'pagefind[bin]' (make site does)")
-        except Exception as exc:  # noqa: BLE001 - any indexer failure is reported, never a traceback
-            diags.error(SEARCH_DIR, f"cannot build the search index: Pagefind failed: {exc}",
-                        hint="run the build again; if it persists, report it with this message")
-    return []
+        def one(name: str) -> tuple[list[OutputFile], int]:
+            folder = Path(scratch) / name
+            folder.mkdir()
+            return index_pages(groups[name], folder, f"{SEARCH_DIR}/{name}", warn, binary=binary)
+
+        workers = max(1, min(CONCURRENCY, len(groups)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pagefind") as pool:
+            done = dict(zip(groups, pool.map(one, groups)))
+    peaks = sorted((peak for _, peak in done.values()), reverse=True)
+    stats.indexed = list(groups)
+    stats.processes += len(groups)
+    stats.peak_rss = max(stats.peak_rss, peaks[0] if peaks else 0)
+    stats.peak_rss_sum = max(stats.peak_rss_sum, sum(peaks[:workers]))
+    return {name: files for name, (files, _) in done.items()}
 
 
 def index_pages(pages: list[OutputFile], scratch: Path, out_prefix: str,
-                warn: Callable[[str], None] | None = None) -> list[OutputFile]:
-    """Index ``pages`` with Pagefind and return its bundle as files under ``out_prefix``.
+                warn: Callable[[str], None] | None = None, binary: Path | None = None,
+                ) -> tuple[list[OutputFile], int]:
+    """Index ``pages`` with one Pagefind process; (its bundle as files under ``out_prefix``,
+    the process's peak resident size in bytes).
 
     ``scratch`` is an empty folder this function may fill. ``out_prefix`` is the
-    bundle's folder in the site (``pagefind``, or e.g. ``pagefind/2022`` for a
-    per-year index).
+    bundle's folder in the site (e.g. ``pagefind/2022``).
     """
+    binary = binary or pagefind_binary()
     site_dir, bundle_dir = scratch / "site", scratch / "bundle"
     site_dir.mkdir()
     for page in pages:
@@ -99,7 +305,8 @@ def index_pages(pages: list[OutputFile], scratch: Path, out_prefix: str,
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "wb") as fh:
             fh.write(page.data)
-    _run(_index_directory(site_dir, bundle_dir))
+    peak = _run_pagefind(binary, site_dir, bundle_dir, scratch)
+    shutil.rmtree(site_dir, ignore_errors=True)
     bundle: dict[str, bytes] = {}
     for path in sorted(p for p in bundle_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(bundle_dir).as_posix()
@@ -108,10 +315,36 @@ def index_pages(pages: list[OutputFile], scratch: Path, out_prefix: str,
         bundle[rel] = path.read_bytes()
     shutil.rmtree(bundle_dir, ignore_errors=True)
     bundle = canonical_bundle(bundle, warn)
-    return [OutputFile(f"{out_prefix}/{rel}", data) for rel, data in sorted(bundle.items())]
+    return [OutputFile(f"{out_prefix}/{rel}", data) for rel, data in sorted(bundle.items())], peak
 
 
-# ---- making Pagefind's output reproducible ------------------------------------
+def _run_pagefind(binary: Path, site_dir: Path, bundle_dir: Path, workdir: Path) -> int:
+    """Run ``pagefind --site site_dir --output-path bundle_dir``; its peak resident size in bytes.
+
+    It runs in ``workdir`` (which holds no pagefind.yml, .toml or .json for it to
+    read) with the PAGEFIND_* variables removed, so only these arguments shape
+    the index.
+    """
+    log_path = workdir / "pagefind.log"
+    command = [str(binary), "--site", str(site_dir), "--output-path", str(bundle_dir), "--silent"]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(command, cwd=workdir, env=_environment(), stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            # wait4 rather than wait: it also reports the process's peak memory.
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        said = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
+        raise RuntimeError(f"pagefind exited with status {proc.returncode}" + (f": {' / '.join(said)}" if said else ""))
+    return usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+
+
+# ---- making Pagefind's output reproducible, and its page ids sortable ---------
 #
 # Pagefind (1.x) writes two lists in hash-map order: the values inside each
 # filter chunk (filter/*.pf_filter) and the list of filters in the meta file
@@ -122,7 +355,15 @@ def index_pages(pages: list[OutputFile], scratch: Path, out_prefix: str,
 # by a hash of their new content. It checks first that it can re-encode every
 # file it touches byte for byte; if Pagefind's format ever differs from what is
 # expected here, the bundle is returned exactly as Pagefind wrote it (correct,
-# only not reproducible), and test_search.py's determinism test fails loudly.
+# only not reproducible, and not sortable by date across years), and
+# test_search.py's tests fail loudly.
+#
+# It also gives each dated page the id "<date>_<Pagefind's id>" (the id is the
+# name of the page's fragment file, listed in the meta file and nowhere else):
+# Pagefind's merged search re-sorts results by score, so the search page sorts
+# them by date itself, reading the date from the id (no download). As a bonus,
+# ids are unique across years: Pagefind's own (7 hex digits) are unique only
+# within one index.
 
 _SIGNATURE = b"pagefind_dcd"
 
@@ -185,7 +426,6 @@ def _cbor_encode(value) -> bytes:
 
 
 def _unpack(blob: bytes):
-    import gzip
     raw = gzip.decompress(blob)
     if not raw.startswith(_SIGNATURE):
         raise _Unexpected("no signature")
@@ -195,13 +435,21 @@ def _unpack(blob: bytes):
     return value
 
 
+def _fragment_fields(blob: bytes) -> dict:
+    raw = gzip.decompress(blob)
+    if not raw.startswith(_SIGNATURE):
+        raise _Unexpected("no signature in a fragment")
+    value = json.loads(raw[len(_SIGNATURE):])
+    if not isinstance(value, dict):
+        raise _Unexpected("fragment layout")
+    return value
+
+
 def _pack(value) -> bytes:
-    import gzip
     return gzip.compress(_SIGNATURE + _cbor_encode(value), compresslevel=9, mtime=0)
 
 
 def _content_hash(data: bytes, length: int) -> str:
-    import hashlib
     return hashlib.sha256(data).hexdigest()[:length]
 
 
@@ -216,15 +464,16 @@ def canonical_bundle(bundle: dict[str, bytes], warn: Callable[[str], None] | Non
 
 
 def _canonical_bundle(bundle: dict[str, bytes]) -> dict[str, bytes]:
-    import json
     out = dict(bundle)
     entry = json.loads(out.pop("pagefind-entry.json"))
     for language in entry["languages"].values():
         old_meta_name = f"pagefind.{language['hash']}.pf_meta"
         meta = _unpack(out.pop(old_meta_name))
         # meta = [version, pages, index chunks, filters [[name, chunk hash]...], sorts, meta fields]
-        if not (isinstance(meta, list) and len(meta) == 6 and isinstance(meta[3], list)):
+        if not (isinstance(meta, list) and len(meta) == 6 and isinstance(meta[1], list)
+                and isinstance(meta[3], list)):
             raise _Unexpected("meta layout")
+        _date_ids(out, meta[1])
         filters = []
         for name, chunk in meta[3]:
             values = _unpack(out.pop(f"filter/{chunk}.pf_filter"))
@@ -246,41 +495,26 @@ def _canonical_bundle(bundle: dict[str, bytes]) -> dict[str, bytes]:
     return out
 
 
-async def _index_directory(site_dir: Path, bundle_dir: Path) -> None:
-    # Imported here so that `briefings check` and every stage that does not
-    # index keep working (and report clearly) without the package.
-    try:
-        from pagefind.index import PagefindIndex
-    except ImportError as exc:
-        raise FileNotFoundError("the 'pagefind' Python package is not installed") from exc
-    from pagefind.service import get_executable
-    binary = get_executable()
-    if binary is None or not Path(binary).is_file():
-        raise FileNotFoundError("the Pagefind binary was not found")
-    # Leaving the context writes the bundle to the configured output_path (an
-    # explicit write_files() would be followed by a second write to the default
-    # ./pagefind of the working directory).
-    async with PagefindIndex({"output_path": str(bundle_dir)}) as index:
-        await index.add_directory(str(site_dir))
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _run(coro) -> None:
-    """Run a coroutine to completion, also when called from inside an event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        asyncio.run(coro)
-        return
-    errors: list[BaseException] = []
+def _date_ids(out: dict[str, bytes], pages: list) -> None:
+    """Prefix the id of every page whose fragment has a ``date`` meta value with that date."""
+    # pages = [[id, word count]...]; the id names the fragment file
+    seen = set()
+    for page in pages:
+        if not (isinstance(page, list) and len(page) == 2 and isinstance(page[0], str)):
+            raise _Unexpected("page layout")
+        old = page[0]
+        meta = _fragment_fields(out[f"fragment/{old}.pf_fragment"]).get("meta") or {}
+        date = meta.get("date") if isinstance(meta, dict) else None
+        new = old
+        if isinstance(date, str) and _DATE.fullmatch(date) and not old.startswith(f"{date}_"):
+            new = f"{date}_{old}"
+        if new in seen:
+            raise _Unexpected("two pages with one id")
+        seen.add(new)
+        if new != old:
+            out[f"fragment/{new}.pf_fragment"] = out.pop(f"fragment/{old}.pf_fragment")
+            page[0] = new
 
-    def target() -> None:
-        try:
-            asyncio.run(coro)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            errors.append(exc)
-
-    thread = threading.Thread(target=target, name="pagefind-index")
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]

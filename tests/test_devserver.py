@@ -26,7 +26,7 @@ from generator.devserver import DevServer, resolve
 def served(tmp_path_factory: pytest.TempPathFactory):
     # The Pagefind index is not what is tested here, and costs most of a small build.
     original = build_module.search_files
-    build_module.search_files = lambda site, files, diags: []
+    build_module.search_files = lambda site, files, diags, **_: []
     root = tmp_path_factory.mktemp("serve")
     site = FixtureSite(root)
     site.add("2022/2022-01-07-ministers-meet.md", briefing("Ministers meet", "2022-01-07", "First text.",

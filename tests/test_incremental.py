@@ -35,7 +35,7 @@ WORDS = "alliance ministers meeting summit pledge exercise border talks treaty s
 
 @pytest.fixture(autouse=True)
 def no_search_index(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(build_module, "search_files", lambda site, files, diags: [])
+    monkeypatch.setattr(build_module, "search_files", lambda site, files, diags, **_: [])
 
 
 class Walk:

@@ -1,7 +1,9 @@
-"""The search index (generator/search.py): what Pagefind indexes, and how it joins the build.
+"""The search indexes (generator/search.py): what Pagefind indexes, one index per year,
+and how they join the build.
 
 The browser side (the /search/ page driving Pagefind's JS) is tested in
-test_search_browser.py.
+test_search_browser.py; re-indexing only the years that changed, in
+test_search_incremental.py.
 """
 
 from __future__ import annotations
@@ -14,37 +16,72 @@ from bs4 import BeautifulSoup
 from conftest import briefing, tree_digest
 
 
-def entry(output):
-    return json.loads((output / "pagefind/pagefind-entry.json").read_text())
+def entry(output, group):
+    return json.loads((output / f"pagefind/{group}/pagefind-entry.json").read_text())
+
+
+def index_list(output):
+    return json.loads((output / "pagefind/indexes.json").read_text())["indexes"]
+
+
+def bundles(output):
+    """{group: {path in the bundle: bytes}} for every index folder of the site."""
+    root = output / "pagefind"
+    return {d.name: {p.relative_to(d).as_posix(): p.read_bytes() for p in d.rglob("*") if p.is_file()}
+            for d in sorted(root.iterdir()) if d.is_dir()}
 
 
 def soup(path):
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
-def test_build_writes_an_index_of_the_briefings_only(sample):
+def test_build_writes_one_index_per_year_of_the_briefings_only(sample):
     result = sample.build()
     assert result.ok, sample.messages(result)
     out = sample.output
-    assert (out / "pagefind/pagefind.js").is_file()
-    assert list((out / "pagefind").glob("wasm.*.pagefind"))
-    assert list((out / "pagefind/fragment").glob("*.pf_fragment"))
-    # Four briefings; home, archive, taxonomy, term, search and 404 pages are not results.
-    languages = entry(out)["languages"]
-    assert sum(lang["page_count"] for lang in languages.values()) == 4
-    # Pagefind's own UI bundles are not shipped: the theme draws its own results.
-    assert not list((out / "pagefind").glob("pagefind-*ui*"))
-    assert not (out / "pagefind/playground").exists()
+    # Two briefings of 2022, one of 2021, one undated: newest year first, undated last.
+    assert index_list(out) == [{"path": "2022/", "year": "2022", "pages": 2},
+                               {"path": "2021/", "year": "2021", "pages": 1},
+                               {"path": "undated/", "year": None, "pages": 1}]
+    assert sorted(p.name for p in (out / "pagefind").iterdir()) == ["2021", "2022", "indexes.json", "undated"]
+    for group, count in (("2022", 2), ("2021", 1), ("undated", 1)):
+        folder = out / "pagefind" / group
+        assert (folder / "pagefind.js").is_file()
+        assert list(folder.glob("wasm.*.pagefind"))
+        assert len(list((folder / "fragment").glob("*.pf_fragment"))) == count
+        # Home, archive, taxonomy, term, search and 404 pages are not results.
+        assert sum(lang["page_count"] for lang in entry(out, group)["languages"].values()) == count
+        # Pagefind's own UI bundles are not shipped: the theme draws its own results.
+        assert not list(folder.glob("pagefind-*ui*"))
+        assert not (folder / "playground").exists()
+
+
+def test_dated_pages_have_their_date_in_their_id(sample):
+    """Pagefind re-sorts merged results by score: the search page sorts by the date in the id."""
+    from generator.search import _unpack
+    sample.build()
+    out = sample.output / "pagefind"
+    assert sorted(p.name.split("_")[0] for p in (out / "2022/fragment").iterdir()) == ["2022-01-07", "2022-01-26"]
+    assert [p.name.split("_")[0] for p in (out / "2021/fragment").iterdir()] == ["2021-11-30"]
+    [undated] = (out / "undated/fragment").iterdir()
+    assert undated.name.startswith("en_")  # no date, no prefix
+    # The meta file lists the same ids: the fragments are found by them.
+    meta = _unpack(next((out / "2022").glob("pagefind.*.pf_meta")).read_bytes())
+    assert sorted(f"{page}.pf_fragment" for page, _ in meta[1]) == sorted(p.name for p in (out / "2022/fragment").iterdir())
 
 
 def test_index_carries_filters_sort_and_metadata(sample):
     sample.build()
-    meta = gzip.decompress(next((sample.output / "pagefind").glob("pagefind.*.pf_meta")).read_bytes())
+    meta = gzip.decompress(next((sample.output / "pagefind/2022").glob("pagefind.*.pf_meta")).read_bytes())
     for name in (b"topic", b"person", b"organization", b"place", b"source", b"year", b"date", b"summary"):
         assert name in meta, name
-    filters = b"".join(gzip.decompress(p.read_bytes()) for p in (sample.output / "pagefind/filter").iterdir())
-    for value in ("Arms control", "Jens Stoltenberg", "NATO", "Latvia", "Example Wire", "2021", "2022"):
-        assert value.encode() in filters, value
+    filters = {group: b"".join(gzip.decompress(p.read_bytes()) for p in (sample.output / f"pagefind/{group}/filter").iterdir())
+               for group in ("2022", "2021", "undated")}
+    for value in ("Arms control", "Jens Stoltenberg", "NATO", "Example Wire", "2022"):
+        assert value.encode() in filters["2022"], value
+    for value in ("Deterrence", "Latvia", "2021"):
+        assert value.encode() in filters["2021"] and value.encode() not in filters["2022"], value
+    assert b"Diplomacy" in filters["undated"] and b"2021" not in filters["undated"]
 
 
 def test_only_the_article_is_marked_for_indexing(sample):
@@ -87,7 +124,7 @@ def test_search_index_is_byte_identical_across_builds(sample, tmp_path):
     for name in ("one", "two", "three"):
         assert sample.build(tmp_path / name).ok
         digests.append(tree_digest(tmp_path / name))
-    assert any(p.startswith("pagefind/filter/") for p in digests[0])
+    assert any(p.startswith("pagefind/2022/filter/") for p in digests[0])
     assert digests[0] == digests[1] == digests[2]
 
 
@@ -95,15 +132,14 @@ def test_canonical_bundle_understands_pagefinds_files(sample, tmp_path):
     """The reordering must not silently fall back to Pagefind's own output."""
     from generator.search import _canonical_bundle, _unpack
     sample.build()
-    root = sample.output / "pagefind"
-    bundle = {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-    assert _canonical_bundle(bundle) == bundle  # already canonical, and decodable
-    meta = _unpack(next(v for k, v in bundle.items() if k.endswith(".pf_meta")))
-    names = [name for name, _ in meta[3]]
-    assert names == sorted(names) and "topic" in names
-    for name, chunk in meta[3]:
-        _, values = _unpack(bundle[f"filter/{chunk}.pf_filter"])
-        assert [v for v, _ in values] == sorted(v for v, _ in values)
+    for group, bundle in bundles(sample.output).items():
+        assert _canonical_bundle(bundle) == bundle, group  # already canonical, and decodable
+        meta = _unpack(next(v for k, v in bundle.items() if k.endswith(".pf_meta")))
+        names = [name for name, _ in meta[3]]
+        assert names == sorted(names) and "topic" in names
+        for name, chunk in meta[3]:
+            _, values = _unpack(bundle[f"filter/{chunk}.pf_filter"])
+            assert [v for v, _ in values] == sorted(v for v, _ in values)
 
 
 def test_check_mode_does_not_index(sample):
@@ -129,7 +165,7 @@ def test_missing_pagefind_binary_is_one_clear_error_and_keeps_the_old_site(sampl
 def test_unchanged_index_files_keep_their_modification_time(sample):
     import os
     sample.build()
-    wasm = next((sample.output / "pagefind").glob("wasm.*.pagefind"))
+    wasm = next((sample.output / "pagefind/2021").glob("wasm.*.pagefind"))
     os.utime(wasm, (1_000_000, 1_000_000))
     sample.build()
     assert wasm.stat().st_mtime == 1_000_000
@@ -143,9 +179,33 @@ def test_an_unknown_pagefind_layout_is_shipped_as_is_with_a_warning():
     assert len(warnings) == 1 and "not reproducible" in warnings[0]
 
 
-def test_a_site_without_briefings_still_gets_a_working_empty_index(site):
+def test_a_site_without_briefings_gets_an_empty_list_of_indexes(site):
     result = site.build()
     assert result.ok, site.messages(result)
     assert (site.output / "search/index.html").is_file()
-    assert (site.output / "pagefind/pagefind.js").is_file()
-    assert sum(lang["page_count"] for lang in entry(site.output)["languages"].values()) == 0
+    assert index_list(site.output) == []  # the search page says there is nothing to search
+    assert [p.name for p in (site.output / "pagefind").iterdir()] == ["indexes.json"]
+
+
+def test_pagefind_environment_variables_do_not_change_the_index(sample, monkeypatch, tmp_path):
+    """The index must be a function of the pages alone, or the cache would serve stale ones."""
+    assert sample.build(tmp_path / "plain").ok
+    monkeypatch.setenv("PAGEFIND_ROOT_SELECTOR", "footer")
+    monkeypatch.setenv("PAGEFIND_EXCLUDE_SELECTORS", "h1")
+    (tmp_path / "pagefind.yml").write_text("root_selector: footer\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # a configuration file in the working directory is not read either
+    assert sample.build(tmp_path / "env").ok
+    assert tree_digest(tmp_path / "env") == tree_digest(tmp_path / "plain")
+
+
+def test_each_year_is_indexed_by_its_own_process(sample):
+    from generator.build import Paths, build
+    from generator.diagnostics import Diagnostics
+    from generator.search import SearchStats, search_files
+    result = build(Paths(content=sample.content, theme=sample.paths().theme, output=sample.output), write=False)
+    stats, diags = SearchStats(), Diagnostics()
+    files = search_files(result.site, result.files, diags, stats=stats)
+    assert not diags.errors and files
+    assert stats.groups == stats.indexed == ["2022", "2021", "undated"] and stats.reused == []
+    assert stats.processes == 3
+    assert 0 < stats.peak_rss <= stats.peak_rss_sum < 1024 ** 3

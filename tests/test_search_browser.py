@@ -2,8 +2,10 @@
 
 One build, one local server and one browser serve the whole module. The site is
 the repository's own content/ plus one hostile briefing (its title is an <img>
-tag with an onerror handler), built into a temporary folder. Queries are chosen
-from the built site's data, so the tests hold whatever briefings content/ has.
+tag with an onerror handler), an undated one and two years apart that share a
+word and a topic, built into a temporary folder. There is one Pagefind index per
+year, merged in the browser. Queries are chosen from the built site's data, so
+the tests hold whatever briefings content/ has.
 Every page a test opens must log no console error, CSP violation or uncaught
 exception.
 """
@@ -48,6 +50,12 @@ title: An undated note on zorbulent matters
 Zorbulent, again: this note has no date.
 """
 SHARED_WORD = "zorbulent"  # in the hostile briefing (dated) and the undated one
+CROSS_WORD, CROSS_TOPIC = "vexillant", "Glacier diplomacy"  # in three briefings of 2016 and 2018
+CROSS_YEAR = {
+    "2016/2016-03-04-glacier-a.md": ("2016-03-04", "Cross-year note on the northern glacier talks"),
+    "2018/2018-09-10-glacier-b.md": ("2018-09-10", "Cross-year note on the glacier accord"),
+    "2018/2018-02-01-glacier-c.md": ("2018-02-01", "Cross-year note on a glacier survey"),
+}
 
 
 class Served:
@@ -60,7 +68,8 @@ class Served:
 
     def briefings(self):
         """The briefings of content/, without this module's fixtures."""
-        return [b for b in self.site.briefings if b.title != HOSTILE_TITLE and SHARED_WORD not in b.title]
+        return [b for b in self.site.briefings
+                if b.title != HOSTILE_TITLE and SHARED_WORD not in b.title and not b.title.startswith("Cross-year")]
 
 
 def words(text: str) -> list[str]:
@@ -75,6 +84,11 @@ def served(tmp_path_factory):
     (content / "briefings" / "2019").mkdir(parents=True, exist_ok=True)
     (content / "briefings" / "2019" / "2019-05-05-hostile.md").write_text(HOSTILE, encoding="utf-8")
     (content / "briefings" / "undated-note.md").write_text(UNDATED, encoding="utf-8")
+    for path, (date, title) in CROSS_YEAR.items():
+        (content / "briefings" / path).parent.mkdir(parents=True, exist_ok=True)
+        (content / "briefings" / path).write_text(
+            f"---\ntitle: {title}\ndate: {date}\ntopics: [{CROSS_TOPIC}]\n---\n\n"
+            f"The {CROSS_WORD} delegations met again on {date}.\n", encoding="utf-8")
     result = build(Paths(content=content, theme=THEME, output=root / "output"))
     assert result.ok, [d.format() for d in result.diagnostics.errors]
 
@@ -283,3 +297,50 @@ def test_without_javascript_the_page_says_search_needs_it(browser, served):
     expect(page.locator("#search-app")).to_be_hidden()
     expect(page.locator("#search-q")).to_be_visible()
     context.close()
+
+
+def test_a_search_spans_every_year(page, served):
+    """One index per year, merged: a word of briefings of two years finds all of them."""
+    indexes = [i["path"] for i in page.request.get(served.url("/pagefind/indexes.json")).json()["indexes"]]
+    assert {"2016/", "2018/", "2019/", "undated/"} <= set(indexes) and indexes[-1] == "undated/"
+    open_search(page, served, CROSS_WORD)
+    expect(results(page)).to_have_count(3)
+    expected = {served.url(b.url) for b in served.site.briefings if b.title.startswith("Cross-year")}
+    assert set(result_hrefs(page)) == expected
+    expect(page.locator("#search-status")).to_contain_text("3 briefings match")
+    # Sorting by date orders the results across the indexes, both ways.
+    dates = lambda: results(page).locator("time").evaluate_all("ts => ts.map(t => t.getAttribute('datetime'))")
+    page.get_by_label("Sort by").select_option("newest")
+    expect(results(page).first.locator("time")).to_have_attribute("datetime", "2018-09-10")
+    assert dates() == ["2018-09-10", "2018-02-01", "2016-03-04"]
+    page.get_by_label("Sort by").select_option("oldest")
+    expect(results(page).first.locator("time")).to_have_attribute("datetime", "2016-03-04")
+    assert dates() == ["2016-03-04", "2018-02-01", "2018-09-10"]
+
+
+def test_filters_and_their_counts_span_every_year(page, served):
+    """Filter counts are summed over the yearly indexes; a filter narrows every index."""
+    page.goto(served.url("/search/?topic=" + CROSS_TOPIC.replace(" ", "+")))
+    expect(results(page)).to_have_count(3)
+    expect(page.locator("#search-status")).to_have_text("3 briefings with these filters.")
+    option = lambda name, value: page.locator(f"input[name={name}][value='{value}']").locator("xpath=..")
+    expect(option("topic", CROSS_TOPIC).locator(".facet__count")).to_contain_text("3")
+    expect(option("year", "2018").locator(".facet__count")).to_contain_text("2")
+    expect(option("year", "2016").locator(".facet__count")).to_contain_text("1")
+    # With no filter chosen, the topic's count is the whole archive's (every index's).
+    page.goto(served.url("/search/?q=" + CROSS_WORD))
+    expect(option("topic", CROSS_TOPIC).locator(".facet__count")).to_contain_text("3")
+    # Narrow to one year: only that year's briefings remain; widen with a second year.
+    page.locator("input[name=year][value='2018']").check()
+    expect(results(page)).to_have_count(2)
+    assert all("/briefings/2018/" in href for href in result_hrefs(page))
+    assert "year=2018" in page.url
+    page.goto(served.url(f"/search/?q={CROSS_WORD}&year=2016&year=2018"))
+    expect(results(page)).to_have_count(3)
+    expect(page.locator("input[name=year][value='2016']")).to_be_checked()
+    # Different filters narrow: a topic no cross-year briefing has leaves nothing.
+    other = next(t for b in served.briefings() for t in b.topics)
+    page.goto(served.url(f"/search/?q={CROSS_WORD}&year=2018&topic={other}"))
+    expect(page.locator("#search-empty")).to_be_visible()
+    expect(results(page)).to_have_count(0)
+

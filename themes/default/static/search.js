@@ -1,17 +1,27 @@
-// The search page: runs queries against the Pagefind index the build writes to
+// The search page: runs queries against the Pagefind indexes the build writes to
 // /pagefind/ (generator/search.py) and draws the results, the filters and the
 // empty state itself. Pagefind returns titles, metadata and excerpts as raw
 // strings: everything goes into the page as text nodes, and the only markup
 // kept is the <mark> highlighting of excerpts, rebuilt as real elements.
 // The state (query, sort, filters) lives in the address, so a search can be
 // bookmarked and shared: /search/?q=nato&sort=newest&topic=Arms+control
+//
+// There is one index per year (and one for undated briefings), listed newest
+// first in /pagefind/indexes.json. The first is loaded and the others merged
+// into it (Pagefind's mergeIndex): a search then covers every year, and its
+// filter counts are the sums over all indexes. Pagefind orders merged results
+// by score even when asked to sort, so sorting by date happens here, by the
+// date the build puts at the start of every dated result's id.
 
 const ROOT = new URL("../", import.meta.url); // the site's root, wherever it is published
 const FACETS = [
   ["topic", "Topics"], ["person", "People"], ["organization", "Organizations"],
   ["place", "Places"], ["source", "Sources"], ["year", "Years"],
 ];
-const SORTS = { newest: { date: "desc" }, oldest: { date: "asc" } };
+const SORTS = { newest: -1, oldest: 1 }; // direction of the date order
+const EXCERPT_LENGTH = 30; // words
+const DATED_ID = /^(\d{4}-\d{2}-\d{2})_/; // "2022-01-07_en_8326834" (generator/search.py)
+const INDEX_PATH = /^[A-Za-z0-9_-]+\/$/;
 const PAGE_SIZE = 10;
 const FACET_LIMIT = 8;
 const DEBOUNCE_MS = 250;
@@ -138,15 +148,7 @@ async function search() {
   }
   const answer = await pagefind.search(query || null, { filters });
   if (mine !== generation || !answer) return;
-  results = answer.results;
-  if (state.sort) {
-    // Pagefind leaves pages without a sort key (undated briefings) out of
-    // sorted results: put them back, after the dated ones.
-    const sorted = await pagefind.search(query || null, { filters, sort: SORTS[state.sort] });
-    if (mine !== generation || !sorted) return;
-    const dated = new Set(sorted.results.map((r) => r.id));
-    results = sorted.results.concat(results.filter((r) => !dated.has(r.id)));
-  }
+  results = state.sort ? byDate(answer.results, SORTS[state.sort]) : answer.results;
   renderFacets(answer.filters);
   clearResults();
   if (!results.length) {
@@ -160,6 +162,17 @@ async function search() {
   const what = `${n} ${n === 1 ? "briefing" : "briefings"}`;
   setStatus(query ? `${what} ${n === 1 ? "matches" : "match"} “${query}”${Object.keys(filters).length ? " with these filters" : ""}.`
     : `${what} with these filters.`);
+}
+
+/** Results in date order (direction 1: oldest first, -1: newest first); undated ones
+ * last. Equal dates, and the undated, keep their order by relevance. */
+function byDate(found, direction) {
+  const keyed = found.map((result, rank) => ({ result, rank, date: (DATED_ID.exec(result.id) || [])[1] || null }));
+  keyed.sort((a, b) => {
+    if (!a.date || !b.date) return (!a.date - !b.date) || a.rank - b.rank;
+    return (a.date < b.date ? -direction : a.date > b.date ? direction : 0) || a.rank - b.rank;
+  });
+  return keyed.map((k) => k.result);
 }
 
 function searchSoon() {
@@ -322,9 +335,20 @@ async function start() {
     return;
   }
   try {
-    pagefind = await import(new URL("pagefind/pagefind.js", ROOT).href);
-    await pagefind.options({ excerptLength: 30 });
+    const response = await fetch(new URL("pagefind/indexes.json", ROOT));
+    if (!response.ok) throw new Error(`pagefind/indexes.json: HTTP ${response.status}`);
+    const folders = ((await response.json()).indexes || []).map((index) => String(index.path));
+    if (!folders.length) {
+      errorBox.textContent = "The archive has no briefings yet, so there is nothing to search.";
+      errorBox.hidden = false;
+      return;
+    }
+    if (!folders.every((path) => INDEX_PATH.test(path))) throw new Error("pagefind/indexes.json: unexpected index path");
+    const [primary, ...others] = folders.map((path) => new URL(`pagefind/${path}`, ROOT));
+    pagefind = await import(new URL("pagefind.js", primary).href);
+    await pagefind.options({ excerptLength: EXCERPT_LENGTH });
     await pagefind.init();
+    await Promise.all(others.map((url) => pagefind.mergeIndex(url.pathname, { excerptLength: EXCERPT_LENGTH })));
     totals = await pagefind.filters();
   } catch (error) {
     errorBox.textContent = location.protocol === "file:"
