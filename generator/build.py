@@ -50,16 +50,18 @@ def load_briefings(content_dir: Path, diags: Diagnostics, cache: BuildCache | No
         diags.error(root, "briefings folder not found", hint=f"create {BRIEFINGS_DIR}/ in the content folder")
         return []
     inside = content_dir.resolve()
-    briefings = []
+    paths = []
     for path in sorted(root.rglob("*.md")):
         if path.is_symlink() and not path.resolve().is_relative_to(inside):
             diags.error(path, "is a link to a file outside the content folder; it is not read",
                         hint="copy the file into the content folder instead")
             continue
-        b = (cache.read_briefing if cache is not None else read_briefing)(path, content_dir, diags)
-        if b is not None:
-            briefings.append(b)
-    return briefings
+        paths.append(path)
+    if cache is not None:
+        read = cache.read_briefings(paths, content_dir, diags)
+    else:
+        read = [read_briefing(path, content_dir, diags) for path in paths]
+    return [b for b in read if b is not None]
 
 
 def static_files(theme_dir: Path, diags: Diagnostics) -> list[OutputFile]:
@@ -75,13 +77,15 @@ def static_files(theme_dir: Path, diags: Diagnostics) -> list[OutputFile]:
     return files
 
 
-def build(paths: Paths, *, base_url: str | None = None, write: bool = True,
+def build(paths: Paths, *, base_url: str | None = None, write: bool = True, search: bool = True,
           cache: BuildCache | None = None, progress: ProgressFactory | None = None) -> BuildResult:
     """Run the whole pipeline. Never raises for bad input: see ``result.diagnostics``.
 
     ``cache`` (see generator/cache.py) lets unchanged briefings, bodies and pages
     be reused; without one, everything is done afresh. ``progress(label, total)``
-    returns a callback that is told how many items were done."""
+    returns a callback that is told how many items were done. ``search=False``
+    leaves out the search index (a quicker draft build; the search page then says
+    the index is missing)."""
     started = time.perf_counter()
     diags = Diagnostics(root=paths.content.absolute().parent)
     result = BuildResult(site=None, diagnostics=diags)
@@ -101,7 +105,7 @@ def build(paths: Paths, *, base_url: str | None = None, write: bool = True,
         result.site = site
         files = render_site(site, theme_dir, diags, cache=cache, progress=progress)
         files += static_files(theme_dir, diags)
-        if write and not diags.errors:  # the search index joins the same atomic write
+        if write and search and not diags.errors:  # the search index joins the same atomic write
             files += search_files(site, files, diags, cache=cache)
         result.files = files
         if write and not diags.errors:

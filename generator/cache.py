@@ -222,37 +222,38 @@ class BuildCache:
             self.parsed = {}
             self.parse_scope = scope
 
-    def read_briefing(self, path: Path, content_dir: Path, diags: Diagnostics) -> Briefing | None:
-        """:func:`generator.content.read_briefing`, memoised by the file's bytes."""
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            return _read_briefing(path, content_dir, diags)  # it reports the problem
-        key = (PurePosixPath(path.relative_to(content_dir).as_posix()).as_posix(), hashlib.sha256(raw).digest())
-        hit = self.parsed.get(key)
-        if hit is None:
-            local = Diagnostics(root=diags.root)
-            b = _read_briefing(path, content_dir, local)
-            diags.extend(local)
+    def read_briefings(self, paths: list[Path], content_dir: Path, diags: Diagnostics) -> list[Briefing | None]:
+        """:meth:`read_briefing` for many files, the ones not in the cache parsed on all
+        cores; diagnostics come in the order of ``paths``, as if read one by one."""
+        keys: list[tuple | None] = []
+        for path in paths:
             try:
-                same = path.read_bytes() == raw  # not changed while it was read
+                raw = path.read_bytes()
             except OSError:
-                same = False
-            if same:
-                stored = None if b is None else pickle.dumps(_detached(b), protocol=pickle.HIGHEST_PROTOCOL)
-                self.parsed[key] = (stored, tuple(local.items))
+                keys.append(None)
+                continue
+            keys.append((path.relative_to(content_dir).as_posix(), hashlib.sha256(raw).digest()))
+        misses = [i for i, key in enumerate(keys) if key is None or key not in self.parsed]
+        parsed = dict(zip(misses, parallel.run(functools.partial(_parse, content_dir=content_dir, root=diags.root),
+                                               [paths[i] for i in misses])))
+        out: list[Briefing | None] = []
+        for i, (path, key) in enumerate(zip(paths, keys)):
+            if i in parsed:
+                stored, items, digest = parsed[i]
+                self.stats.parsed += 1
+                if key is not None and digest == key[1]:  # parsed from the bytes the key names
+                    self.parsed[key] = (stored, items)
+                    self._used_parsed.add(key)
+            else:
+                stored, items = self.parsed[key]
                 self._used_parsed.add(key)
-            self.stats.parsed += 1
-            return b
-        self._used_parsed.add(key)
-        self.stats.parse_hits += 1
-        stored, items = hit
-        diags.items.extend(items)
-        if stored is None:
-            return None
-        b = pickle.loads(stored)
-        b.file = path
-        return b
+                self.stats.parse_hits += 1
+            diags.items.extend(items)
+            b = None if stored is None else pickle.loads(stored)
+            if b is not None:
+                b.file = path
+            out.append(b)
+        return out
 
     def store_parsed(self, key: tuple, b: Briefing | None, items: tuple[Diagnostic, ...]) -> None:
         stored = None if b is None else pickle.dumps(_detached(b), protocol=pickle.HIGHEST_PROTOCOL)
@@ -315,6 +316,23 @@ class BuildCache:
         except OSError:
             return None
         return data if hashlib.sha256(data).digest() == entry.sha256 else None
+
+
+def _parse(path: Path, content_dir: Path, root: Path | None) -> tuple[bytes | None, tuple, bytes | None]:
+    """(pickled briefing or None, diagnostics, SHA-256 of the bytes parsed, or None if the
+    file changed while it was read)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        raw = None
+    local = Diagnostics(root=root)
+    b = _read_briefing(path, content_dir, local)
+    try:
+        same = raw is not None and path.read_bytes() == raw
+    except OSError:
+        same = False
+    stored = None if b is None else pickle.dumps(_detached(b), protocol=pickle.HIGHEST_PROTOCOL)
+    return stored, tuple(local.items), hashlib.sha256(raw).digest() if same else None
 
 
 def _detached(b: Briefing) -> Briefing:

@@ -34,7 +34,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if cache is not None and cache.note and not args.quiet:
         print(f"note: {cache.note}", file=sys.stderr)
     try:
-        result = build(paths, base_url=args.base_url, write=True, cache=cache,
+        result = build(paths, base_url=args.base_url, write=True, search=not args.no_search, cache=cache,
                        progress=terminal_progress(quiet=args.quiet))
     except UnsafeOutput as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -127,6 +127,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default="output", metavar="DIR", help="output folder (default: output)")
     p.add_argument("--no-cache", action="store_true",
                    help="ignore the build cache (.cache/briefings/) and do every step afresh")
+    p.add_argument("--no-search", action="store_true",
+                   help="leave out the search index (a quicker draft build; the search page will say it is missing)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary line")
     p.set_defaults(func=cmd_build)
 

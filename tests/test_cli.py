@@ -37,6 +37,18 @@ def test_build_succeeds_and_summarises(sample):
     assert (sample.output / "index.html").is_file()
 
 
+def test_no_search_leaves_out_the_index_and_nothing_else(sample, tmp_path):
+    r = run("build", *site_args(sample, "--output", str(sample.output), "--no-search", "--no-cache"))
+    assert r.returncode == 0, r.stderr
+    full = tmp_path / "full"
+    assert run("build", *site_args(sample, "--output", str(full), "--no-cache")).returncode == 0
+    draft = {p.relative_to(sample.output) for p in sample.output.rglob("*") if p.is_file()}
+    published = {p.relative_to(full) for p in full.rglob("*") if p.is_file()}
+    assert draft and not any(p.parts[0] == "pagefind" for p in draft)
+    assert draft == {p for p in published if p.parts[0] != "pagefind"}
+    assert all((sample.output / p).read_bytes() == (full / p).read_bytes() for p in draft)
+
+
 def test_base_url_option_sets_canonical_links(sample):
     r = run("build", *site_args(sample, "--output", str(sample.output), "--base-url", "https://news.example.com/"))
     assert r.returncode == 0
@@ -102,7 +114,8 @@ def test_console_script_is_installed():
 
 def test_shipped_content_builds_cleanly(tmp_path):
     from conftest import ROOT
-    r = run("build", "--content", str(ROOT / "content"), "--output", str(tmp_path / "out"), cwd=ROOT)
+    # --no-cache: the repo's own .cache/ is neither read (a stale one prints a note) nor written
+    r = run("build", "--content", str(ROOT / "content"), "--output", str(tmp_path / "out"), "--no-cache", cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""  # no warnings either: the shipped archive is curated
     html = (tmp_path / "out" / "index.html").read_text()
