@@ -8,8 +8,9 @@ equivalent templates (bench/hugo/: briefing page with related content,
 taxonomy and term pages, the archive by year), and measures, alternating ours
 and Hugo's in every round so that a noisy machine affects both alike:
 
-* cold build (no cache, no output), ours with the search index, Hugo with and
-  without related content;
+* cold build (no cache, no output): ours without and with the search index;
+  Hugo with and without related content, and Pagefind run on Hugo's output (as a
+  Hugo user adds search), compared with ours with the index;
 * one-edit rebuild (one briefing's body changed; ours uses its build cache,
   Hugo rebuilds as it does);
 * peak memory (largest resident set of the build's processes).
@@ -92,30 +93,41 @@ def bench_size(n: int, work: Path, repeat: int) -> dict[str, list[float]]:
     ours = [PY, "-m", "generator", "build", "--quiet", "--content", "content", "--theme",
             str(ROOT / "themes" / "default"), "--output", "output"]
     hugo_cmd = [hugo_binary(), "--quiet", "--destination", "public"]
+    pagefind_cmd = [PY, "-m", "pagefind", "--site", "public", "--silent"]
     r: dict[str, list[float]] = {}
 
     def add(key: str, value: float) -> None:
         r.setdefault(key, []).append(value)
 
+    def fresh(folder: Path, *names: str) -> None:
+        for name in names:
+            shutil.rmtree(folder / name, ignore_errors=True)
+
     env_ours = {"PYTHONPATH": str(ROOT)}
     for k in range(repeat):
-        shutil.rmtree(site / "output", ignore_errors=True)
-        shutil.rmtree(site / ".cache", ignore_errors=True)
-        t, m = measured(ours, site, env_ours)
+        fresh(site, "output", ".cache")
+        t, m = measured([*ours, "--no-search"], site, env_ours)
         add("ours cold", t)
         add("ours cold MiB", m)
-        shutil.rmtree(hugo / "public", ignore_errors=True)
+        fresh(hugo, "public")
         t, m = measured(hugo_cmd, hugo, {"HUGO_PARAMS_RELATED": "true"})
         add("hugo cold (related)", t)
         add("hugo MiB", m)
-        shutil.rmtree(hugo / "public", ignore_errors=True)
+        t, m = measured(pagefind_cmd, hugo)
+        add("pagefind on hugo", t)
+        add("pagefind on hugo MiB", m)
+        fresh(hugo, "public")
         t, _ = measured(hugo_cmd, hugo, {"HUGO_PARAMS_RELATED": "false"})
         add("hugo cold (no related)", t)
+        fresh(site, "output", ".cache")
+        t, m = measured(ours, site, env_ours)
+        add("ours cold+search", t)
+        add("ours cold+search MiB", m)
         edit(victim, k)
         t, m = measured(ours, site, env_ours)
         add("ours one edit", t)
         add("ours one-edit MiB", m)
-        edit(hugo_victim, k)
+        edit(hugo_victim, k)  # Hugo has no build cache: it renders everything again
         t, _ = measured(hugo_cmd, hugo, {"HUGO_PARAMS_RELATED": "true"})
         add("hugo one edit (related)", t)
         print(f"  n={n} round {k + 1}/{repeat}: " + ", ".join(f"{key} {v[-1]:.2f}" for key, v in r.items()),
@@ -191,19 +203,26 @@ def main(argv: list[str] | None = None) -> int:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
     med = {n: {k: statistics.median(v) for k, v in r.items()} for n, r in results.items()}
-    print(f"\n{'briefings':>10} {'words':>6} | {'ours cold':>9} {'one edit':>8} {'peak MiB':>8} | "
-          f"{'hugo+rel':>8} {'hugo':>6} {'hugo edit':>9} {'hugo MiB':>8} | {'cold/hugo+rel':>13} "
-          f"{'cold/hugo':>9} {'edit/cold':>9} {'edit/hugo edit':>14}")
+    print("\nCold builds, seconds (medians; ours without and with the search index):")
+    print(f"{'briefings':>10} {'words':>6} | {'ours':>7} {'+search':>8} | {'hugo+rel':>8} {'hugo':>7} "
+          f"{'+pagefind':>9} | {'ours/hugo+rel':>13} {'ours/hugo':>9} {'+search/(hugo+rel+pf)':>21}")
     for n, m in med.items():
-        peak = max(m["ours cold MiB"], m["ours one-edit MiB"])
-        print(f"{n:>10} {m['words per briefing']:>6.0f} | {m['ours cold']:>8.2f}s {m['ours one edit']:>7.2f}s "
-              f"{peak:>8.0f} | {m['hugo cold (related)']:>7.2f}s {m['hugo cold (no related)']:>5.2f}s "
-              f"{m['hugo one edit (related)']:>8.2f}s {m['hugo MiB']:>8.0f} | "
+        hugo_pf = m["hugo cold (related)"] + m["pagefind on hugo"]
+        print(f"{n:>10} {m['words per briefing']:>6.0f} | {m['ours cold']:>6.2f}s {m['ours cold+search']:>7.2f}s | "
+              f"{m['hugo cold (related)']:>7.2f}s {m['hugo cold (no related)']:>6.2f}s {m['pagefind on hugo']:>8.2f}s | "
               f"{m['ours cold'] / m['hugo cold (related)']:>13.2f} {m['ours cold'] / m['hugo cold (no related)']:>9.2f} "
-              f"{m['ours one edit'] / m['ours cold']:>9.2f} {m['ours one edit'] / m['hugo one edit (related)']:>14.2f}")
+              f"{m['ours cold+search'] / hugo_pf:>21.2f}")
+    print("\nOne edit (a briefing's body; ours with its build cache and the search index) and peak memory:")
+    print(f"{'briefings':>10} | {'ours edit':>9} {'hugo edit':>9} | {'edit/cold+search':>16} {'edit/hugo edit':>14} | "
+          f"{'ours MiB':>8} {'hugo MiB':>8} {'pagefind MiB':>12}")
+    for n, m in med.items():
+        peak = max(m["ours cold MiB"], m["ours cold+search MiB"], m["ours one-edit MiB"])
+        print(f"{n:>10} | {m['ours one edit']:>8.2f}s {m['hugo one edit (related)']:>8.2f}s | "
+              f"{m['ours one edit'] / m['ours cold+search']:>16.2f} {m['ours one edit'] / m['hugo one edit (related)']:>14.2f} | "
+              f"{peak:>8.0f} {m['hugo MiB']:>8.0f} {m['pagefind on hugo MiB']:>12.0f}")
     print(f"\nserve, save to reloaded page on {args.sizes[0]} briefings: median {statistics.median(latency):.2f}s "
           f"(min {min(latency):.2f}s, max {max(latency):.2f}s, {len(latency)} saves)")
-    print(f"(ours includes the Pagefind search index; Hugo's does not; peak MiB is the largest process; "
+    print(f"(peak MiB is the largest process of a build, the search indexer included; "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB in this benchmark process)")
     return 0
 
