@@ -17,7 +17,7 @@ import jinja2
 from generator import parallel
 from generator.cache import BuildCache, PageEntry, generator_fingerprint
 from generator.progress import ProgressFactory
-from generator.trace import Opaque, Recorder, Replayer, digest_values, traced_context
+from generator.trace import Recorder, Replayer, traced_context
 
 #: (output path, page URL, template name, page context), as built by render.py.
 Page = tuple[str, "str | None", str, dict]
@@ -39,54 +39,72 @@ def page_scope(theme_key: str, config_key: str, template: str, names: list[str])
 def render_pages(env: jinja2.Environment, pages: list[Page], common: dict, *,
                  page_error: Callable[[BaseException, str, str], tuple],
                  cache: BuildCache | None, theme_key: str, config_key: str,
-                 progress: ProgressFactory | None = None) -> list[Rendered]:
-    """One :class:`Rendered` per page, in order."""
+                 progress: ProgressFactory | None = None,
+                 helpers: Callable[[str | None], dict] | None = None) -> list[Rendered]:
+    """One :class:`Rendered` per page, in order.
+
+    ``helpers(page_url)`` gives per-page template functions (such as ``url``)
+    that compute only from the page's URL and the configuration, both part of
+    what a page is keyed or recorded by; they are handed over untraced."""
     cache = cache if cache is not None else BuildCache()
-    replayer = Replayer(common)
+    keyed = frozenset({id(common["config"])}) if "config" in common else frozenset()
     results: list[Rendered | None] = [None] * len(pages)
     scopes: list[bytes] = []
-    todo: list[int] = []
+    candidates: list[int] = []
     for i, (out, page_url, template, context) in enumerate(pages):
-        names = ["page_url", *context]
-        scope = page_scope(theme_key, config_key, template, names)
+        scope = page_scope(theme_key, config_key, template, ["page_url", *context])
         scopes.append(scope)
         entry = cache.page(out)
         if entry is not None and entry.scope == scope:
-            try:
-                digest = digest_values(replayer.values(entry.paths, {"page_url": page_url, **context}))
-            except Opaque:
-                digest = None
-            except Exception:  # noqa: BLE001 - a helper failing on new data: render it and report
-                digest = None
-            if digest == entry.digest:
-                data = cache.previous_output(out, entry)
-                if data is not None:
-                    results[i] = Rendered(data)
-                    cache.keep_page(out)
-                    cache.stats.render_hits += 1
-                    continue
-        todo.append(i)
+            candidates.append(i)
+
+    replayer = Replayer(common, keyed)
+
+    def unchanged(i: int) -> bool:
+        """Whether everything page ``i`` read last time reads the same on the new site."""
+        out, page_url, _, context = pages[i]
+        entry = cache.page(out)
+        try:
+            return replayer.digest(entry.paths, {"page_url": page_url, **context}) == entry.digest
+        except Exception:  # noqa: BLE001 - Opaque, or a helper failing on new data: render it and report
+            return False
+
+    tick = progress("Checking pages", len(candidates)) if progress and candidates else None
+    todo_set = set(range(len(pages)))
+    for i, same in zip(candidates, parallel.run(unchanged, candidates, tick)):
+        if not same:
+            continue
+        out = pages[i][0]
+        data = cache.previous_output(out, cache.page(out))
+        if data is not None:
+            results[i] = Rendered(data)
+            cache.keep_page(out)
+            cache.stats.render_hits += 1
+            todo_set.discard(i)
+    todo = sorted(todo_set)
 
     own: dict = {}
-    keyed = frozenset({id(common["config"])}) if "config" in common else frozenset()
 
     def render(i: int) -> tuple:
         out, page_url, template_name, context = pages[i]
-        rec = Recorder(frozenset(common), keyed, own)
+        rec = Recorder(keyed, own)
         try:
             template = env.get_template(template_name)
-            html = template.render(traced_context({**common, "page_url": page_url, **context}, rec))
+            values = traced_context({**common, "page_url": page_url, **context}, rec)
+            if helpers is not None:
+                values.update(helpers(page_url))
+            html = template.render(values)
         except Exception as exc:  # noqa: BLE001 - reported as a diagnostic by the caller
             return (None, page_error(exc, out, template_name), None, None, True)
-        return (html.encode("utf-8"), None, rec.paths(), rec.digest(), rec.opaque)
+        return (html.encode("utf-8"), None, rec.program(), rec.digest(), rec.opaque)
 
     interned: dict = {}
     tick = progress("Rendering pages", len(todo)) if progress else None
-    for i, (data, error, paths, digest, opaque) in zip(todo, parallel.run(render, todo, tick)):
+    for i, (data, error, program, digest, opaque) in zip(todo, parallel.run(render, todo, tick)):
         results[i] = Rendered(data, error)
         cache.stats.rendered += 1
         if data is None or opaque:
             continue
-        paths = interned.setdefault(paths, paths)
-        cache.store_page(pages[i][0], PageEntry(scopes[i], paths, digest, hashlib.sha256(data).digest(), len(data)))
+        program = interned.setdefault(program, program)
+        cache.store_page(pages[i][0], PageEntry(scopes[i], program, digest, hashlib.sha256(data).digest(), len(data)))
     return results  # type: ignore[return-value]

@@ -50,6 +50,58 @@ def _url(ctx: jinja2.runtime.Context, target: str) -> str:
     return relative_url(target, ctx.get("page_url"), ctx["config"].base_path)
 
 
+def _plain_segments(path: str) -> list[str] | None:
+    """The segments of an absolute path that ``posixpath.relpath`` would not
+    normalise (no empty, ``.`` or ``..`` segment inside); None for any other."""
+    parts = path.split("/")
+    if parts[0] != "" or len(parts) < 2:
+        return None
+    if parts[-1] == "":
+        parts.pop()
+    del parts[0]
+    for part in parts:
+        if part == "" or part == "." or part == "..":
+            return None
+    return parts
+
+
+class PageLinks:
+    """``url(target)`` of one page: :func:`relative_url` for that page, fast.
+
+    The page's own segments are split once; a target is compared with them
+    segment by segment. Anything posixpath would normalise takes
+    :func:`relative_url` itself, so the result is always the same."""
+
+    __slots__ = ("page_url", "base_path", "start", "memo")
+
+    def __init__(self, page_url: str | None, base_path: str = "/"):
+        self.page_url, self.base_path = page_url, base_path
+        self.start = None
+        if page_url is not None:
+            start = page_url if page_url.endswith("/") else posixpath.dirname(page_url) + "/"
+            self.start = _plain_segments(start)
+        self.memo: dict[str, str] = {}
+
+    def __call__(self, target: str) -> str:
+        if type(target) is str:  # a Markup or anything else takes relative_url, as before
+            try:
+                return self.memo[target]
+            except KeyError:
+                pass
+            start = self.start
+            parts = _plain_segments(target) if start is not None else None
+            if parts is not None:
+                i, n = 0, min(len(start), len(parts))
+                while i < n and start[i] == parts[i]:
+                    i += 1
+                rel = "/".join([".."] * (len(start) - i) + parts[i:]) or "."
+                if target.endswith("/"):
+                    rel = "./" if rel == "." else rel + "/"
+                self.memo[target] = rel
+                return rel
+        return relative_url(target, self.page_url, self.base_path)
+
+
 def make_environment(theme_dir: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(theme_dir / "templates")),
@@ -107,7 +159,8 @@ def render_site(site: Site, theme_dir: Path, diags: Diagnostics, *, cache: Build
     common = {"site": site, "config": site.config, "taxonomies": site.taxonomies}
     files: list[OutputFile] = []
     rendered = render_pages(env, pages, common, page_error=page_error, cache=cache, progress=progress,
-                            theme_key=tree_fingerprint(theme_dir), config_key=repr(dataclasses.astuple(site.config)))
+                            theme_key=tree_fingerprint(theme_dir), config_key=repr(dataclasses.astuple(site.config)),
+                            helpers=lambda page_url: {"url": PageLinks(page_url, site.config.base_path)})
     for (out, *_), page in zip(pages, rendered):
         if page.error is not None:
             where, message, line, hint = page.error

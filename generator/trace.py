@@ -4,18 +4,31 @@ The build cache reuses a rendered page only if everything the template read
 is the same as last time. Rather than keep a dependency graph up to date by
 hand (the source of the stale pages in Hugo, Jekyll and Eleventy), the
 renderer hands the template *tracing proxies* instead of the real objects:
-every attribute, item, length, method call, comparison or conversion the
-template (or a Python helper it calls) performs is recorded as a *path* from a
-context name (``("briefing", ("a", "related"), ("i", 0), ("a", "title"))``)
-with the value it produced. Jinja is deterministic, so a template that
-observes the same values takes the same branches and writes the same bytes;
-if every recorded path evaluates to the same value on the new site, the old
-output is still right.
+every object reached, item, length, method call, comparison or conversion the
+template (or a Python helper it calls) performs is recorded as a *node*: a
+step (``("a", "related")``, ``("i", 0)``, ``("n",)``...) from an earlier node
+or from a context name, with the value it produced. Jinja is deterministic, so
+a template that observes the same values takes the same branches and writes
+the same bytes; if every recorded node evaluates to the same value on the new
+site, the old output is still right.
+
+Values are recorded as follows. Leaves (text, numbers, dates, tuples of
+leaves) by value. A dataclass object (a briefing, a term...) by its *own
+digest*: one hash of all its fields, leaves by value and other fields by type,
+recorded as soon as the template reaches the object. Its leaf fields are then
+handed to the template as plain attributes of the proxy (reading them costs
+nothing and needs no record of its own: the digest covers them); what is read
+through its other fields (lists, other objects) is traced apart. Anything else
+(a list, a dict) by its type, then by what is read from it.
+
+A page's record is a *program*: the tuple of its nodes as ``(parent index,
+step)``, parents first (a root has parent ``-1`` and its context name as step),
+plus a digest of the values. :class:`Replayer` evaluates a program on the new
+site in one pass and compares digests.
 
 Whatever cannot be replayed exactly (hashing an object, ordering objects, a
 field that holds a function, an unknown kind of object) marks the page
-*opaque*: it is always rendered, never cached. Leaves (text, numbers, dates)
-are recorded by value; objects by their type, then by what is read from them.
+*opaque*: it is always rendered, never cached.
 
 Rule for theme helpers (Jinja globals and filters): compute only from the
 arguments they are given, never from module state, so that what they read is
@@ -27,14 +40,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import hashlib
 import types
 from enum import Enum
 from pathlib import PurePath
 from zoneinfo import ZoneInfo
 
-Path_ = tuple  # a path: (root name, step, step, ...)
+Program = tuple  # ((parent index, step), ...): see the module's docstring
 
 LEAF_TYPES = (str, int, float, bool, type(None), bytes, dt.date, dt.time, dt.timedelta, PurePath, ZoneInfo, Enum)
 _METHOD_TYPES = (types.MethodType, types.BuiltinMethodType, types.MethodWrapperType)
@@ -45,13 +57,47 @@ _SIMPLE = frozenset({int, float, bool, type(None), dt.date})
 
 
 class Opaque(Exception):
-    """Raised while replaying a path that cannot be evaluated again."""
+    """Raised while replaying a program that cannot be evaluated again."""
+
+
+# What a type of value is to the tracer, decided once per type.
+_LEAF, _TUPLE, _VIEW, _SEQ, _MAP, _OBJ, _OTHER = range(7)
+_KINDS: dict[type, int] = {}
+
+
+def _kind(t: type) -> int:
+    try:
+        return _KINDS[t]
+    except KeyError:
+        pass
+    if issubclass(t, LEAF_TYPES):
+        k = _LEAF
+    elif t is tuple:
+        k = _TUPLE  # a leaf when all its items are
+    elif issubclass(t, _VIEWS):
+        k = _VIEW
+    elif issubclass(t, (list, tuple)):
+        k = _SEQ
+    elif issubclass(t, dict):
+        k = _MAP
+    elif hasattr(t, "__dataclass_fields__") and not issubclass(t, type):
+        k = _OBJ
+    else:
+        k = _OTHER
+    _KINDS[t] = k
+    return k
 
 
 def is_leaf(value: object) -> bool:
-    if isinstance(value, LEAF_TYPES):
+    k = _kind(type(value))
+    if k == _LEAF:
         return True
-    return type(value) is tuple and all(is_leaf(v) for v in value)
+    if k == _TUPLE:
+        for v in value:
+            if type(v) is not str and not is_leaf(v):
+                return False
+        return True
+    return False
 
 
 def normalize(value: object) -> object:
@@ -60,105 +106,146 @@ def normalize(value: object) -> object:
 
 
 def describe(value: object) -> str:
-    """The recorded form of a value: leaves by value, everything else by type."""
+    """A value as it enters an object's own digest: leaves by value, everything else by type."""
+    t = type(value)
+    if t is str:
+        return f"str:{len(value)}:{value}"
+    if t in _SIMPLE or is_leaf(value):
+        return f"{t.__qualname__}:{value!r}"
+    return f"<{t.__module__}.{t.__qualname__}>"  # the only form that starts with "<"
+
+
+def _is_object(value: object) -> bool:
+    return _kind(type(value)) == _OBJ
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def own(obj: object, memo: dict) -> tuple[str, dict]:
+    """(own digest, leaf fields) of a dataclass object, memoised by id for one build.
+
+    The digest stands for all the object's fields: leaves by value, other fields
+    by type (what is read through them is traced apart)."""
+    try:
+        return memo[id(obj)][1]
+    except KeyError:
+        pass
+    cls = type(obj)
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    parts = [f"{cls.__module__}.{cls.__qualname__}"]
+    leaves = {}
+    for name in names:
+        value = getattr(obj, name)
+        text = describe(value)
+        parts.append(name)
+        parts.append(text)
+        if text[0] != "<":
+            leaves[name] = value
+    digest = hashlib.blake2b("\x00".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    found = ("own:" + digest, leaves)
+    memo[id(obj)] = (obj, found)  # the object is kept so that its id is not reused during the build
+    return found
+
+
+def own_digest(obj: object, memo: dict) -> str:
+    return own(obj, memo)[0]
+
+
+def describe_node(value: object, keyed: frozenset[int], memo: dict) -> str:
+    """The recorded value of a node: leaves by value, dataclass objects by their
+    own digest (``keyed`` ones, part of the page's cache key, by type), the rest by type."""
     t = type(value)
     if t is str:
         return f"str:{len(value)}:{value}"
     if t in _SIMPLE:
         return f"{t.__qualname__}:{value!r}"
-    if is_leaf(value):
-        return f"{type(value).__qualname__}:{value!r}"
-    return f"<{type(value).__module__}.{type(value).__qualname__}>"
+    k = _KINDS.get(t)
+    if k is None:
+        k = _kind(t)
+    if k == _OBJ and id(value) not in keyed:
+        return own(value, memo)[0]
+    return describe(value)
 
 
-@functools.lru_cache(maxsize=None)
-def _field_names(cls: type) -> frozenset[str]:
-    return frozenset(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else frozenset()
-
-
-def own_digest(obj: object, memo: dict[int, str]) -> str:
-    """One value standing for all the fields of a dataclass object: leaves by
-    value, other fields by type (what is read through them is traced apart)."""
-    key = id(obj)
-    try:
-        return memo[key][1]
-    except KeyError:
-        pass
-    h = hashlib.blake2b(digest_size=16)
-    h.update(type(obj).__qualname__.encode())
-    for f in dataclasses.fields(obj):
-        h.update(b"\x00" + f.name.encode() + b"\x00")
-        h.update(describe(getattr(obj, f.name)).encode("utf-8", "surrogatepass"))
-    digest = h.hexdigest()
-    memo[key] = (obj, digest)  # the object is kept so that its id is not reused during the build
-    return digest
+def digest_values(values) -> bytes:  # noqa: ANN001 - iterable of recorded values (str)
+    """One digest for a page's recorded values, in order (the program fixes what each one is)."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update("\x01".join(values).encode("utf-8", "surrogatepass"))
+    return h.digest()
 
 
 class Recorder:
-    """The paths one page read, in order, with the values they gave.
+    """The nodes one page read, in order, with the values they gave.
 
     ``keyed`` objects (the configuration) are part of the page's cache key as a
-    whole, so they are handed over untraced. ``own`` memoises :func:`own_digest`
-    for one build."""
+    whole, so they are handed over untraced. ``memo`` memoises :func:`own` for
+    one build."""
 
-    def __init__(self, global_roots: frozenset[str] = frozenset(), keyed: frozenset[int] = frozenset(),
-                 own: dict | None = None):
-        self.values: dict[Path_, str] = {}
+    def __init__(self, keyed: frozenset[int] = frozenset(), memo: dict | None = None):
+        self.steps: list[tuple[int, object]] = []
+        self.values: list[str] = []
+        self.index: dict[tuple[int, object], int] = {}
         self.opaque = False
-        self.global_roots = global_roots
         self.keyed = keyed
-        self.own = own if own is not None else {}
+        self.memo = memo if memo is not None else {}
 
-    def record(self, path: Path_, value: object) -> None:
-        if path not in self.values:
-            self.values[path] = describe(value) if value is not MISSING else MISSING
+    def node(self, parent: int, step: object, value: str) -> int:
+        """The index of node ``(parent, step)``; recorded with ``value`` if new (the first value read wins)."""
+        key = (parent, step)
+        i = self.index.get(key)
+        if i is None:
+            i = self.index[key] = len(self.steps)
+            self.steps.append(key)
+            self.values.append(value)
+        return i
 
-    def wrap(self, value: object, path: Path_) -> object:
+    def record(self, parent: int, step: object, value: object) -> None:
+        self.node(parent, step, MISSING if value is MISSING else describe(value))
+
+    def wrap(self, value: object, parent: int, step: object) -> object:
+        """``value``, reached by ``step`` from node ``parent``, recorded and proxied if it is not a leaf."""
         t = type(value)
         if t is str or t in _SIMPLE:
-            if path not in self.values:
-                self.values[path] = describe(value)
+            self.node(parent, step, describe(value))
             return value
-        if id(value) in self.keyed:
-            self.record(path, value)
+        k = _KINDS.get(t)
+        if k is None:
+            k = _kind(t)
+        if k == _LEAF or id(value) in self.keyed or (k == _TUPLE and is_leaf(value)):
+            self.node(parent, step, describe(value))
             return value
-        value = normalize(value)
-        self.record(path, value)
-        if is_leaf(value):
-            return value
-        if isinstance(value, (list, tuple)):
-            return SeqProxy(value, path, self)
-        if isinstance(value, dict):
-            return MapProxy(value, path, self)
-        if hasattr(value, "__dataclass_fields__") and not isinstance(value, type):
-            return ObjProxy(value, path, self)
+        if k == _OBJ:
+            digest, leaves = own(value, self.memo)
+            proxy = ObjProxy(value, self.node(parent, step, digest), self)
+            object.__setattr__(proxy, "__dict__", dict(leaves))  # see ObjProxy
+            return proxy
+        if k == _VIEW:
+            value, k = list(value), _SEQ
+        if k == _SEQ or k == _TUPLE:
+            return SeqProxy(value, self.node(parent, step, describe(value)), self)
+        if k == _MAP:
+            return MapProxy(value, self.node(parent, step, describe(value)), self)
+        self.node(parent, step, describe(value))
         self.opaque = True  # functions, sets, iterators, foreign objects: not replayable
         return value
 
     def ref(self, value: object) -> object:
-        """An argument as it is recorded: a leaf by value, a traced object by its path."""
+        """An argument as it is recorded: a leaf by value, a traced object by its node."""
         if isinstance(value, _Proxy):
-            return ("@", object.__getattribute__(value, "_t_path"))
+            return ("@", object.__getattribute__(value, "_t_idx"))
         if is_leaf(value):
-            return value
+            return ("=", value) if type(value) is tuple else value
         self.opaque = True
         return ("?", describe(value))
 
     def digest(self) -> bytes:
-        return digest_values(self.values.items())
+        return digest_values(self.values)
 
-    def paths(self) -> tuple[Path_, ...]:
-        return tuple(self.values)
-
-
-def digest_values(items) -> bytes:  # noqa: ANN001 - iterable of (path, recorded value)
-    h = hashlib.blake2b(digest_size=20)
-    for path, value in items:
-        h.update(repr(path).encode("utf-8", "surrogatepass"))
-        h.update(b"\x00")
-        h.update(value.encode("utf-8", "surrogatepass"))
-        h.update(b"\x01")
-    return h.digest()
+    def program(self) -> Program:
+        return tuple(self.steps)
 
 
 def _real(value: object) -> object:
@@ -166,60 +253,59 @@ def _real(value: object) -> object:
 
 
 class _Proxy:
-    __slots__ = ("_t_obj", "_t_path", "_t_rec")
+    __slots__ = ("_t_obj", "_t_idx", "_t_rec")
 
-    def __init__(self, obj: object, path: Path_, rec: Recorder):
+    def __init__(self, obj: object, idx: int, rec: Recorder):
         object.__setattr__(self, "_t_obj", obj)
-        object.__setattr__(self, "_t_path", path)
+        object.__setattr__(self, "_t_idx", idx)
         object.__setattr__(self, "_t_rec", rec)
 
     # -- helpers -------------------------------------------------------------
-    def _t(self) -> tuple[object, Path_, Recorder]:
-        return self._t_obj, self._t_path, self._t_rec
+    def _t(self) -> tuple[object, int, Recorder]:
+        return self._t_obj, self._t_idx, self._t_rec
 
     def _t_step(self, step: tuple, compute) -> object:  # noqa: ANN001
-        obj, path, rec = self._t()
+        obj, idx, rec = self._t()
         try:
             value = compute(obj)
         except (AttributeError, LookupError, TypeError):
-            rec.record(path + (step,), MISSING)
+            rec.node(idx, step, MISSING)
             raise
-        return rec.wrap(value, path + (step,))
+        return rec.wrap(value, idx, step)
 
     @property
     def __class__(self):  # noqa: ANN204 - isinstance(proxy, Briefing) stays true for helpers
         return type(object.__getattribute__(self, "_t_obj"))
 
     def __getattr__(self, name: str) -> object:
-        obj, path, rec = self._t_obj, self._t_path, self._t_rec
+        # Only called for what is not a leaf field (those are plain attributes of an ObjProxy).
+        obj, idx, rec = self._t_obj, self._t_idx, self._t_rec
         if name[:2] == "__" and name[-2:] == "__":
             if hasattr(obj, name):  # e.g. __html__: not replayable, so never cached
                 rec.opaque = True
             return getattr(obj, name)
+        step = ("a", name)
         try:
             value = getattr(obj, name)
         except AttributeError:
-            rec.record(path + (("a", name),), MISSING)
+            rec.node(idx, step, MISSING)
             raise
-        if name in _field_names(type(obj)):
-            t = type(value)
-            if t is str or t in _SIMPLE or is_leaf(value):  # covered by the object's own digest
-                own = path + (_OWN,)
-                if own not in rec.values:
-                    rec.values[own] = describe(own_digest(obj, rec.own))
-                return value
         if isinstance(value, _METHOD_TYPES):
-            return _Method(self, name)
-        if callable(value) and not isinstance(value, type):
+            found = _Method(self, name)
+        elif callable(value) and not isinstance(value, type):
             rec.opaque = True
             return value
-        return rec.wrap(value, path + (("a", name),))
+        else:
+            found = rec.wrap(value, idx, step)
+        if type(self) is ObjProxy:  # read once: the next read finds it as a plain attribute
+            object.__getattribute__(self, "__dict__")[name] = found
+        return found
 
     def __setattr__(self, name: str, value: object) -> None:
         raise TypeError("templates may not change the site's data")
 
     def __getitem__(self, key: object) -> object:
-        obj, path, rec = self._t()
+        obj, idx, rec = self._t()
         if isinstance(key, slice):
             step = ("s", key.start, key.stop, key.step)
             if not all(is_leaf(x) for x in step):
@@ -230,33 +316,33 @@ class _Proxy:
         return self._t_step(step, lambda o: o[_real(key)])
 
     def __len__(self) -> int:
-        obj, path, rec = self._t()
+        obj, idx, rec = self._t()
         n = len(obj)
-        rec.record(path + (("n",),), n)
+        rec.record(idx, ("n",), n)
         return n
 
     def __bool__(self) -> bool:
-        obj, path, rec = self._t()
+        obj, idx, rec = self._t()
         b = bool(obj)
-        rec.record(path + (("b",),), b)
+        rec.record(idx, ("b",), b)
         return b
 
     def __str__(self) -> str:
-        obj, path, rec = self._t()
+        obj, idx, rec = self._t()
         s = str(obj)
-        rec.record(path + (("str",),), s)
+        rec.record(idx, ("str",), s)
         return s
 
     def __contains__(self, item: object) -> bool:
-        obj, path, rec = self._t()
+        obj, idx, rec = self._t()
         r = _real(item) in obj
-        rec.record(path + (("in", rec.ref(item)),), r)
+        rec.record(idx, ("in", rec.ref(item)), r)
         return r
 
     def __eq__(self, other: object) -> bool:
-        obj, path, rec = self._t()
+        obj, idx, rec = self._t()
         r = obj == _real(other)
-        rec.record(path + (("eq", rec.ref(other)),), r)
+        rec.record(idx, ("eq", rec.ref(other)), r)
         return r
 
     def __ne__(self, other: object) -> bool:
@@ -288,28 +374,30 @@ class _Proxy:
         return self._t_opaque(other, lambda a, b: a + b)
 
     def __iter__(self):  # noqa: ANN204
-        obj, path, rec = self._t()
+        obj, idx, rec = self._t()
         if isinstance(obj, dict):
             keys = tuple(obj)
-            rec.record(path + (("it",),), keys)
+            rec.record(idx, ("it",), keys)
             if not is_leaf(keys):
                 rec.opaque = True
             return iter(keys)
         if isinstance(obj, (list, tuple)):
             n = len(obj)
-            rec.record(path + (("n",),), n)
-            return (rec.wrap(obj[i], path + (("i", i),)) for i in range(n))
+            rec.record(idx, ("n",), n)
+            wrap = rec.wrap
+            return (wrap(obj[i], idx, ("i", i)) for i in range(n))
         rec.opaque = True
         return iter(obj)
 
     def __reversed__(self):  # noqa: ANN204
-        obj, path, rec = self._t()
+        obj, idx, rec = self._t()
         if not isinstance(obj, (list, tuple)):
             rec.opaque = True
             return reversed(obj)
         n = len(obj)
-        rec.record(path + (("n",),), n)
-        return (rec.wrap(obj[i], path + (("i", i),)) for i in range(n - 1, -1, -1))
+        rec.record(idx, ("n",), n)
+        wrap = rec.wrap
+        return (wrap(obj[i], idx, ("i", i)) for i in range(n - 1, -1, -1))
 
     def __repr__(self) -> str:
         obj, _, _ = self._t()
@@ -317,7 +405,9 @@ class _Proxy:
 
 
 class ObjProxy(_Proxy):
-    __slots__ = ()
+    """A dataclass object. Its ``__dict__`` holds its leaf fields (covered by the
+    node's own digest) and, once read, what was read through its other fields,
+    so that reading them again is a plain attribute lookup."""
 
 
 class SeqProxy(_Proxy):
@@ -337,7 +427,7 @@ class _Method:
         self.owner, self.name = owner, name
 
     def __call__(self, *args: object, **kwargs: object) -> object:
-        obj, path, rec = self.owner._t()
+        obj, idx, rec = self.owner._t()
         step = ("c", self.name, tuple(rec.ref(a) for a in args),
                 tuple((k, rec.ref(v)) for k, v in sorted(kwargs.items())))
         real_args = [_real(a) for a in args]
@@ -345,133 +435,119 @@ class _Method:
         try:
             value = getattr(obj, self.name)(*real_args, **real_kwargs)
         except Exception as exc:
-            rec.record(path + (step,), f"<raised {type(exc).__qualname__}>")
+            rec.node(idx, step, f"<raised {type(exc).__qualname__}>")
             raise
-        return rec.wrap(value, path + (step,))
+        return rec.wrap(value, idx, step)
 
 
 # -- replay ------------------------------------------------------------------
 
-def _resolve(arg: object, lookup) -> object:  # noqa: ANN001
-    if type(arg) is tuple and len(arg) == 2 and arg[0] == "@":
-        return lookup(arg[1])
-    if type(arg) is tuple and len(arg) == 2 and arg[0] == "?":
-        raise Opaque("argument cannot be replayed")
+def _resolve(arg: object, objs: list) -> object:
+    if type(arg) is tuple and len(arg) == 2:
+        if arg[0] == "@":
+            value = objs[arg[1]]
+            if value is _MISSING_OBJ or type(value) is _Raised:
+                raise Opaque("argument is a missing value")
+            return value
+        if arg[0] == "=":
+            return arg[1]
+        if arg[0] == "?":
+            raise Opaque("argument cannot be replayed")
     return arg
 
 
-def apply_step(obj: object, step: tuple, lookup) -> object:  # noqa: ANN001
+def apply_step(obj: object, step: tuple, objs: list) -> object:
     """What ``step`` gives on ``obj`` (raises like the template would)."""
     kind = step[0]
     if kind == "a":
         return getattr(obj, step[1])
     if kind == "i":
-        return obj[_resolve(step[1], lookup)]
+        return obj[_resolve(step[1], objs)]
     if kind == "c":
-        args = [_resolve(a, lookup) for a in step[2]]
-        kwargs = {k: _resolve(v, lookup) for k, v in step[3]}
+        args = [_resolve(a, objs) for a in step[2]]
+        kwargs = {k: _resolve(v, objs) for k, v in step[3]}
         try:
             return getattr(obj, step[1])(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - the recorded outcome was the same failure
             return _Raised(exc)
-    if kind == "s":
-        return obj[slice(step[1], step[2], step[3])]
     if kind == "n":
         return len(obj)
     if kind == "b":
         return bool(obj)
+    if kind == "s":
+        return obj[slice(step[1], step[2], step[3])]
     if kind == "str":
         return str(obj)
     if kind == "in":
-        return _resolve(step[1], lookup) in obj
+        return _resolve(step[1], objs) in obj
     if kind == "eq":
-        return obj == _resolve(step[1], lookup)
+        return obj == _resolve(step[1], objs)
     if kind == "it":
         return tuple(obj)
-    if kind == "own":
-        return own_digest(obj, lookup.own)
     raise Opaque(f"unknown step {kind!r}")
 
 
-def _is_ref(arg: object) -> bool:
-    return type(arg) is tuple and len(arg) == 2 and arg[0] == "@"
-
-
-def _refers(step: tuple) -> bool:
-    """Whether a step names another path (which may belong to one page only)."""
-    if step[0] in ("i", "in", "eq"):
-        return _is_ref(step[1])
-    if step[0] == "c":
-        return any(_is_ref(a) for a in step[2]) or any(_is_ref(v) for _, v in step[3])
-    return False
-
-
 class _Raised:
+    __slots__ = ("text",)
+
     def __init__(self, exc: Exception):
         self.text = f"<raised {type(exc).__qualname__}>"
 
 
+_MISSING_OBJ = object()
+
+
 class Replayer:
-    """Evaluates recorded paths on a new context; shares work across pages
-    for paths that start at a context name common to every page."""
+    """Evaluates recorded programs on a new site. ``common`` holds the context
+    names every page has; ``keyed`` the ids of objects handed over untraced."""
 
-    def __init__(self, common: dict[str, object]):
+    def __init__(self, common: dict[str, object], keyed: frozenset[int] = frozenset()):
         self.common = common
-        self.shared: dict[Path_, object] = {}
-        self._is_shared: dict[Path_, bool] = {}
-        self.own: dict = {}
+        self.keyed = keyed
+        self.memo: dict = {}
 
-    def shareable(self, path: Path_) -> bool:
-        try:
-            return self._is_shared[path]
-        except KeyError:
-            pass
-        ok = path[0] in self.common and not any(_refers(step) for step in path[1:])
-        self._is_shared[path] = ok
-        return ok
-
-    def values(self, paths: tuple[Path_, ...], context: dict[str, object]):  # noqa: ANN201
-        local: dict[Path_, object] = {}
-
-        def lookup(path: Path_) -> object:
-            memo = self.shared if self.shareable(path) else local
-            try:
-                return memo[path]
-            except KeyError:
-                pass
-            if len(path) == 1:
-                if path[0] in context:
-                    value = context[path[0]]
-                elif path[0] in self.common:
-                    value = self.common[path[0]]
+    def values(self, program: Program, context: dict[str, object]) -> list[str]:
+        """The value of every node of ``program`` on the new site (raises :class:`Opaque`)."""
+        objs: list = []
+        out: list[str] = []
+        keyed, memo, common = self.keyed, self.memo, self.common
+        for parent, step in program:
+            if parent < 0:
+                if step in context:
+                    value = context[step]
+                elif step in common:
+                    value = common[step]
                 else:
-                    raise Opaque(f"unknown name {path[0]!r}")
+                    raise Opaque(f"unknown name {step!r}")
             else:
-                parent = lookup(path[:-1])
-                if parent is _MISSING_OBJ or isinstance(parent, _Raised):
+                obj = objs[parent]
+                if obj is _MISSING_OBJ or type(obj) is _Raised:
                     raise Opaque("path through a missing value")
                 try:
-                    value = normalize(apply_step(parent, path[-1], lookup))
+                    kind = step[0]
+                    if kind == "a":
+                        value = getattr(obj, step[1])
+                    elif kind == "i" and type(step[1]) is not tuple:
+                        value = obj[step[1]]
+                    else:
+                        value = apply_step(obj, step, objs)
+                    if type(value) in _VIEWS:
+                        value = list(value)
                 except (AttributeError, LookupError, TypeError):
                     value = _MISSING_OBJ
-            memo[path] = value
-            return value
-
-        lookup.own = self.own
-        for path in paths:
-            value = lookup(path)
+            objs.append(value)
             if value is _MISSING_OBJ:
-                yield path, MISSING
-            elif isinstance(value, _Raised):
-                yield path, value.text
+                out.append(MISSING)
+            elif type(value) is _Raised:
+                out.append(value.text)
             else:
-                yield path, describe(value)
+                out.append(describe_node(value, keyed, memo))
+        return out
 
-
-_MISSING_OBJ = object()
-_OWN = ("own",)
+    def digest(self, program: Program, context: dict[str, object]) -> bytes:
+        return digest_values(self.values(program, context))
 
 
 def traced_context(context: dict[str, object], rec: Recorder) -> dict[str, object]:
     """The template context with every value wrapped for recording."""
-    return {name: rec.wrap(value, (name,)) for name, value in context.items()}
+    return {name: rec.wrap(value, -1, name) for name, value in context.items()}
