@@ -13,6 +13,7 @@ import ctypes
 import ctypes.util
 import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -64,8 +65,22 @@ def _exchange(a: Path, b: Path) -> bool:
     return rc == 0
 
 
+def previous_dir(output_dir: Path) -> Path:
+    """Where the site before the current one is kept, to be updated into the next one."""
+    return output_dir.parent / f".{output_dir.name}.previous"
+
+
 def write_site(files: list[OutputFile], output_dir: Path) -> WriteReport:
-    """Write ``files`` as the new complete content of ``output_dir``."""
+    """Write ``files`` as the new complete content of ``output_dir``.
+
+    The new site is assembled in a folder beside ``output/`` and swapped in. Where
+    the system can swap atomically, the site that was replaced is kept (hidden, as
+    ``.output.previous``) and the next build updates it rather than building a folder
+    from nothing: files that are still right there (the same inode as in
+    ``output/``, whose bytes equal the new ones) are left alone, so a one-edit
+    rebuild touches only what changed instead of recreating thousands of files
+    and folders. Nothing about that folder is trusted: every file is checked
+    against the new site, and anything else in it is removed."""
     output_dir = output_dir.absolute()
     parent = output_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -74,44 +89,111 @@ def write_site(files: list[OutputFile], output_dir: Path) -> WriteReport:
     for pattern in (f"{output_dir.name}.old-*", f"{output_dir.name}.tmp-*"):
         for stale in parent.glob(pattern):
             shutil.rmtree(stale, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{output_dir.name}.tmp-", dir=parent))
-    written = unchanged = 0
+    wanted: dict[str, bytes] = {}
+    for f in files:
+        rel = _safe_relpath(f.path).as_posix()
+        if rel in wanted:
+            raise ValueError(f"two outputs for {rel}")
+        wanted[rel] = f.data
+    previous = previous_dir(output_dir)
+    reuse = output_dir.is_dir() and previous.is_dir() and not previous.is_symlink() and _can_exchange()
+    if not reuse and (previous.is_symlink() or previous.exists()):
+        _remove(previous)
+    work = previous if reuse else Path(tempfile.mkdtemp(prefix=f"{output_dir.name}.tmp-", dir=parent))
     try:
-        seen: set[str] = set()
-        for f in files:
-            rel = _safe_relpath(f.path)
-            if rel.as_posix() in seen:
-                raise ValueError(f"two outputs for {rel}")
-            seen.add(rel.as_posix())
-            target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
+        if reuse:
+            _prune(work, wanted)
+        written = unchanged = 0
+        for rel, data in wanted.items():
+            target = work / rel
             old = output_dir / rel
-            if old.is_file() and not old.is_symlink() and old.stat().st_size == len(f.data) \
-                    and old.read_bytes() == f.data:
+            try:
+                st_old = old.lstat()
+            except OSError:
+                st_old = None
+            if st_old is not None and stat.S_ISREG(st_old.st_mode) and st_old.st_size == len(data) \
+                    and old.read_bytes() == data:
+                try:
+                    st_t = target.lstat()
+                except OSError:
+                    st_t = None
+                if st_t is not None and (st_t.st_ino, st_t.st_dev) == (st_old.st_ino, st_old.st_dev):
+                    unchanged += 1  # already the very file output/ has
+                    continue
+                _clear(target)
                 try:
                     os.link(old, target)
                     unchanged += 1
                     continue
                 except OSError:
                     pass
-            target.write_bytes(f.data)
+            _clear(target)
+            target.write_bytes(data)  # a new inode: never writes into a file output/ shares
             written += 1
-        os.chmod(tmp, 0o755)
-        _publish(tmp, output_dir)
+        os.chmod(work, 0o755)
+        _publish(work, output_dir, previous)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not reuse:
+            shutil.rmtree(work, ignore_errors=True)
         raise
     return WriteReport(written=written, unchanged=unchanged)
 
 
-def _publish(tmp: Path, output_dir: Path) -> None:
+def _remove(path: Path) -> None:
+    if path.is_symlink() or not path.is_dir():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _clear(target: Path) -> None:
+    """Make room for a new file at ``target``: remove what is there, create its folders."""
+    try:
+        _remove(target) if target.is_symlink() or target.exists() else None
+    except OSError:
+        pass
+    parent = target.parent
+    if not parent.is_dir() or parent.is_symlink():
+        for p in reversed((parent, *parent.parents)):
+            if p.is_symlink() or (p.exists() and not p.is_dir()):
+                p.unlink()
+        parent.mkdir(parents=True, exist_ok=True)
+
+
+def _prune(root: Path, wanted: dict[str, bytes]) -> None:
+    """Remove from ``root`` every file, link and folder the new site does not have."""
+    folders = {PurePosixPath(rel).parent.as_posix() for rel in wanted}
+    folders = {p for f in folders for p in (f, *(q.as_posix() for q in PurePosixPath(f).parents))}
+    for here, dirs, names in os.walk(root, topdown=False):
+        base = Path(here).relative_to(root).as_posix()
+        for name in names:
+            rel = name if base == "." else f"{base}/{name}"
+            path = Path(here) / name
+            if rel not in wanted or path.is_symlink():
+                path.unlink()
+        for name in dirs:
+            rel = name if base == "." else f"{base}/{name}"
+            path = Path(here) / name
+            if path.is_symlink():
+                path.unlink()
+            elif rel not in folders:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _can_exchange() -> bool:
+    return getattr(_libc, "renameat2", None) is not None
+
+
+def _publish(work: Path, output_dir: Path, previous: Path) -> None:
     if not output_dir.exists():
-        os.rename(tmp, output_dir)
+        os.rename(work, output_dir)
         return
-    if _exchange(tmp, output_dir):
-        shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the previous site
+    if _exchange(work, output_dir):  # ``work`` now holds the site just replaced
+        if work != previous:
+            _remove(previous) if previous.is_symlink() or previous.exists() else None
+            os.rename(work, previous)
         return
-    old = tmp.with_name(tmp.name.replace(".tmp-", ".old-"))
+    old = work.with_name(work.name.replace(".tmp-", ".old-"))
     os.rename(output_dir, old)
-    os.rename(tmp, output_dir)
+    os.rename(work, output_dir)
     shutil.rmtree(old, ignore_errors=True)
