@@ -61,7 +61,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -319,7 +318,8 @@ def index_pages(pages: list[OutputFile], scratch: Path, out_prefix: str,
 
 
 def _run_pagefind(binary: Path, site_dir: Path, bundle_dir: Path, workdir: Path) -> int:
-    """Run ``pagefind --site site_dir --output-path bundle_dir``; its peak resident size in bytes.
+    """Run ``pagefind --site site_dir --output-path bundle_dir``; its peak resident size in
+    bytes (0 where ``/proc`` cannot tell).
 
     It runs in ``workdir`` (which holds no pagefind.yml, .toml or .json for it to
     read) with the PAGEFIND_* variables removed, so only these arguments shape
@@ -327,21 +327,43 @@ def _run_pagefind(binary: Path, site_dir: Path, bundle_dir: Path, workdir: Path)
     """
     log_path = workdir / "pagefind.log"
     command = [str(binary), "--site", str(site_dir), "--output-path", str(bundle_dir), "--silent"]
+    peak = 0
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(command, cwd=workdir, env=_environment(), stdin=subprocess.DEVNULL,
                                 stdout=log, stderr=subprocess.STDOUT)
         try:
-            # wait4 rather than wait: it also reports the process's peak memory.
-            _, status, usage = os.wait4(proc.pid, 0)
+            # The peak is read from /proc while it runs: the rusage of a child started
+            # by a large process counts that process's memory too (the mm it exec'ed from).
+            while True:
+                peak = max(peak, _high_water_mark(proc.pid))
+                try:
+                    proc.wait(timeout=_POLL_SECONDS)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
         except BaseException:
             proc.kill()
             proc.wait()
             raise
-        proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         said = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
         raise RuntimeError(f"pagefind exited with status {proc.returncode}" + (f": {' / '.join(said)}" if said else ""))
-    return usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    return peak
+
+
+_POLL_SECONDS = 0.02
+
+
+def _high_water_mark(pid: int) -> int:
+    """The peak resident size of a running process, in bytes (Linux: VmHWM), or 0."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 # ---- making Pagefind's output reproducible, and its page ids sortable ---------
