@@ -158,7 +158,7 @@ class BuildCache:
                 raise ValueError("not a build cache")
             header_end = raw.index(b"\n", len(MAGIC))
             header = json.loads(raw[len(MAGIC):header_end])
-            body = raw[header_end + 1:]
+            body = memoryview(raw)[header_end + 1:]  # not a copy: the file can be 100+ MB
             if header.get("format") != FORMAT or header.get("generator") != generator_fingerprint():
                 raise ValueError("made by another version of the generator")
             if header.get("checksum") != hashlib.blake2b(body).hexdigest():
@@ -199,13 +199,14 @@ class BuildCache:
     def _write(self) -> None:
         body = pickle.dumps({"parse_scope": self.parse_scope, "parsed": self.parsed,
                              "markdown": self.markdown, "pages": self.pages, "search": self.search}, protocol=pickle.HIGHEST_PROTOCOL)
-        data = MAGIC + self._header(hashlib.blake2b(body).hexdigest()) + body
+        header = MAGIC + self._header(hashlib.blake2b(body).hexdigest())
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.path.parent)
             try:
                 with os.fdopen(fd, "wb") as f:
-                    f.write(data)
+                    f.write(header)
+                    f.write(body)  # not joined first: that would hold the cache twice in memory
                 os.replace(tmp, self.path)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
