@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from functools import lru_cache
 
+from generator import parallel
 from generator.config import Config
 from generator.content import slugify
 from generator.diagnostics import Diagnostics
 from generator.markup import Renderer
 from generator.model import TAXONOMIES, Briefing, Site, Taxonomy, Term
-from generator.related import Features, link_related
-from generator.stories import group_stories
+from generator.related import Features, Scorer, link_related
+from generator.stories import group_stories, story_pairs
 from generator.timeline import build_timeline
 
 #: Page names inside a taxonomy folder that a term's slug must not take.
@@ -96,10 +97,17 @@ def link(config: Config, briefings: list[Briefing], diags: Diagnostics,
 def cross_link(site: Site, features: Features | None = None) -> None:
     """Set the links between briefings, terms and periods (data for the templates).
     ``features(b)``: the words of a body (default: computed; the build passes cached ones)."""
-    link_neighbours(site.briefings)
+    briefings = site.briefings
+    position = {id(b): i for i, b in enumerate(briefings)}
+    # Stories (one core) are found in the background while the related briefings'
+    # text vectors are computed here; they do not depend on each other.
+    pairs = parallel.background(
+        lambda: [(position[id(a)], position[id(b)]) for a, b in story_pairs(briefings, features)])
+    link_neighbours(briefings)
     link_related_terms(site.taxonomies)
-    site.stories = group_stories(site.briefings, features)
-    link_related(site.briefings, site.taxonomies, site.config.related, features)
+    scorer = Scorer(briefings, site.taxonomies, site.config.related, features)
+    site.stories = group_stories(briefings, pairs=[(briefings[i], briefings[j]) for i, j in pairs.result()])
+    link_related(briefings, site.taxonomies, site.config.related, scorer=scorer)
     site.timeline = build_timeline(site.briefings, site.taxonomies.get("topics"))
 
 

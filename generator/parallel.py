@@ -54,3 +54,43 @@ def run(fn: Callable, items: Sequence, progress: Callable[[int], None] | None = 
                     progress(len(results))
     finally:
         _job = None
+
+
+class Pending:
+    """The value of a function running in the background (see :func:`background`)."""
+
+    def __init__(self, pool=None, handle=None, value=None):  # noqa: ANN001 - multiprocessing objects
+        self._pool, self._handle, self._value = pool, handle, value
+
+    def result(self):  # noqa: ANN201 - whatever the function returns
+        if self._pool is not None:
+            try:
+                self._value = self._handle.get()
+            finally:
+                self._pool.terminate()
+                self._pool.join()
+                self._pool = None
+        return self._value
+
+
+_background: Callable | None = None
+
+
+def _run_background() -> object:
+    assert _background is not None
+    return _background()
+
+
+def background(fn: Callable[[], object]) -> Pending:
+    """Start ``fn()`` in a forked process and return at once, so that the caller can do
+    other work meanwhile; ``.result()`` waits for its (picklable) value. Runs ``fn``
+    right away in this process where there is one core or no ``fork``."""
+    global _background
+    if workers() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return Pending(value=fn())
+    _background = fn
+    try:
+        pool = multiprocessing.get_context("fork").Pool(processes=1)  # forks now, with fn in it
+    finally:
+        _background = None
+    return Pending(pool, pool.apply_async(_run_background))

@@ -196,11 +196,11 @@ class Scorer:
 
 
 def link_related(briefings: list[Briefing], taxonomies: dict[str, Taxonomy], config: RelatedConfig,
-                 features: Features | None = None) -> None:
+                 features: Features | None = None, scorer: Scorer | None = None) -> None:
     """Set ``related`` on every briefing (``briefings`` in site order). Briefings of the same
     story (set by :mod:`generator.stories` before) are left out: the page lists them apart.
     The briefings are scored on all cores (see :mod:`generator.parallel`)."""
-    scorer = Scorer(briefings, taxonomies, config, features)
+    scorer = scorer or Scorer(briefings, taxonomies, config, features)
 
     def one(i: int) -> list[tuple[int, float, tuple[str, ...], bool]]:
         b = briefings[i]

@@ -92,9 +92,10 @@ def story_pairs(briefings: list[Briefing],
     return pairs
 
 
-def group_stories(briefings: list[Briefing],
-                  features: Callable[[Briefing], TextFeatures] | None = None) -> list[Story]:
-    """Stories of two or more briefings, newest first; sets ``story`` on each member."""
+def group_stories(briefings: list[Briefing], features: Callable[[Briefing], TextFeatures] | None = None,
+                  pairs: list[tuple[Briefing, Briefing]] | None = None) -> list[Story]:
+    """Stories of two or more briefings, newest first; sets ``story`` on each member.
+    ``pairs``: :func:`story_pairs` of the briefings, when already found."""
     parent: dict[int, Briefing] = {}
 
     def find(b: Briefing) -> Briefing:
@@ -114,7 +115,7 @@ def group_stories(briefings: list[Briefing],
     def dates(root: Briefing) -> tuple[dt.date, dt.date]:
         return span.get(id(root), (root.date, root.date))
 
-    for a, b in story_pairs(briefings, features):
+    for a, b in (pairs if pairs is not None else story_pairs(briefings, features)):
         ra, rb = find(a), find(b)
         if ra is rb:
             continue
