@@ -8,6 +8,7 @@ always the page a fresh render would give.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Callable
 from typing import NamedTuple
@@ -46,6 +47,23 @@ def render_pages(env: jinja2.Environment, pages: list[Page], common: dict, *,
     ``helpers(page_url)`` gives per-page template functions (such as ``url``)
     that compute only from the page's URL and the configuration, both part of
     what a page is keyed or recorded by; they are handed over untraced."""
+    # The site and everything loaded so far outlive rendering: moved out of the
+    # collector's sight, they are not traversed again and again by its full
+    # collections (a third of the render time at 10,000 briefings), and forked
+    # workers do not copy the pages of memory the collector would touch.
+    gc.freeze()
+    try:
+        return _render_pages(env, pages, common, page_error=page_error, cache=cache, theme_key=theme_key,
+                             config_key=config_key, progress=progress, helpers=helpers)
+    finally:
+        gc.unfreeze()
+
+
+def _render_pages(env: jinja2.Environment, pages: list[Page], common: dict, *,
+                  page_error: Callable[[BaseException, str, str], tuple],
+                  cache: BuildCache | None, theme_key: str, config_key: str,
+                  progress: ProgressFactory | None,
+                  helpers: Callable[[str | None], dict] | None) -> list[Rendered]:
     cache = cache if cache is not None else BuildCache()
     keyed = frozenset({id(common["config"])}) if "config" in common else frozenset()
     results: list[Rendered | None] = [None] * len(pages)
