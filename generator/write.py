@@ -104,31 +104,33 @@ def write_site(files: list[OutputFile], output_dir: Path) -> WriteReport:
         if reuse:
             _prune(work, wanted)
         written = unchanged = 0
-        for rel, data in wanted.items():
-            target = work / rel
-            old = output_dir / rel
+        work_s, out_s = os.fspath(work), os.fspath(output_dir)
+        for rel, data in wanted.items():  # plain strings: this runs for every file of the site
+            target = f"{work_s}/{rel}"
+            old = f"{out_s}/{rel}"
             try:
-                st_old = old.lstat()
+                st_old = os.lstat(old)
             except OSError:
                 st_old = None
             if st_old is not None and stat.S_ISREG(st_old.st_mode) and st_old.st_size == len(data) \
-                    and old.read_bytes() == data:
+                    and _read(old) == data:
                 try:
-                    st_t = target.lstat()
+                    st_t = os.lstat(target)
                 except OSError:
                     st_t = None
                 if st_t is not None and (st_t.st_ino, st_t.st_dev) == (st_old.st_ino, st_old.st_dev):
                     unchanged += 1  # already the very file output/ has
                     continue
-                _clear(target)
+                _clear(target, st_t)
                 try:
                     os.link(old, target)
                     unchanged += 1
                     continue
                 except OSError:
                     pass
-            _clear(target)
-            target.write_bytes(data)  # a new inode: never writes into a file output/ shares
+            else:
+                _clear(target)
+            Path(target).write_bytes(data)  # a new inode: never writes into a file output/ shares
             written += 1
         os.chmod(work, 0o755)
         _publish(work, output_dir, previous)
@@ -146,38 +148,58 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _clear(target: Path) -> None:
+def _read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+_UNKNOWN = object()
+
+
+def _clear(target: str, st: os.stat_result | None | object = _UNKNOWN) -> None:
     """Make room for a new file at ``target``: remove what is there, create its folders."""
-    try:
-        _remove(target) if target.is_symlink() or target.exists() else None
-    except OSError:
-        pass
-    parent = target.parent
-    if not parent.is_dir() or parent.is_symlink():
-        for p in reversed((parent, *parent.parents)):
+    if st is _UNKNOWN:
+        try:
+            st = os.lstat(target)
+        except OSError:
+            st = None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            os.unlink(target)
+        return  # its folder exists
+    parent = os.path.dirname(target)
+    if not os.path.isdir(parent) or os.path.islink(parent):
+        for p in reversed((Path(parent), *Path(parent).parents)):
             if p.is_symlink() or (p.exists() and not p.is_dir()):
                 p.unlink()
-        parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(parent, exist_ok=True)
 
 
 def _prune(root: Path, wanted: dict[str, bytes]) -> None:
     """Remove from ``root`` every file, link and folder the new site does not have."""
-    folders = {PurePosixPath(rel).parent.as_posix() for rel in wanted}
-    folders = {p for f in folders for p in (f, *(q.as_posix() for q in PurePosixPath(f).parents))}
-    for here, dirs, names in os.walk(root, topdown=False):
-        base = Path(here).relative_to(root).as_posix()
-        for name in names:
-            rel = name if base == "." else f"{base}/{name}"
-            path = Path(here) / name
-            if rel not in wanted or path.is_symlink():
-                path.unlink()
-        for name in dirs:
-            rel = name if base == "." else f"{base}/{name}"
-            path = Path(here) / name
-            if path.is_symlink():
-                path.unlink()
-            elif rel not in folders:
-                shutil.rmtree(path, ignore_errors=True)
+    folders = {rel.rpartition("/")[0] for rel in wanted}
+    for f in list(folders):
+        while f:
+            f = f.rpartition("/")[0]
+            folders.add(f)
+
+    def walk(path: str, rel: str) -> None:  # plain strings and scandir: this visits every file
+        with os.scandir(path) as entries:
+            for entry in entries:
+                sub = f"{rel}/{entry.name}" if rel else entry.name
+                if entry.is_symlink():
+                    os.unlink(entry.path)
+                elif entry.is_dir():
+                    if sub in folders:
+                        walk(entry.path, sub)
+                    else:
+                        shutil.rmtree(entry.path, ignore_errors=True)
+                elif sub not in wanted:
+                    os.unlink(entry.path)
+
+    walk(os.fspath(root), "")
 
 
 def _can_exchange() -> bool:
