@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 
 from generator.config import Config
 from generator.link import term_slug
-from generator.model import Briefing, OutputFile, Site, Term
+from generator.model import Briefing, OutputFile, Site, Taxonomy, Term
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_ENTRIES = 20
@@ -40,7 +40,12 @@ def atom_feed(site: Site, *, title: str, feed_url: str, page_url: str, briefings
               full: bool, content: bool = True) -> bytes:
     """One Atom document; ``briefings`` newest first (undated ones are skipped)."""
     config = site.config
-    entries = [b for b in briefings if b.date is not None][:FEED_ENTRIES]
+    entries = []
+    for b in briefings:  # only as far as the feed goes: what is read is what a cached feed depends on
+        if b.date is not None:
+            entries.append(b)
+            if len(entries) == FEED_ENTRIES:
+                break
     feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": config.language})
     _sub(feed, "title", title)
     if config.description:
@@ -80,14 +85,20 @@ def atom_feed(site: Site, *, title: str, feed_url: str, page_url: str, briefings
     return buf.getvalue() + b"\n"
 
 
+def site_feed(site: Site) -> bytes:
+    return atom_feed(site, title=site.config.title, feed_url="/feed.xml", page_url="/", briefings=site.briefings,
+                     full=True, content=site.config.feed_content == "full")
+
+
+def term_feed(site: Site, tax: Taxonomy, term: Term) -> bytes:
+    return atom_feed(site, title=f"{term.name} · {tax.plural} · {site.config.title}", feed_url=term.feed_url,
+                     page_url=term.url, briefings=term.briefings, full=False)
+
+
 def feed_files(site: Site) -> list[OutputFile]:
     """The site feed and every term's feed."""
-    files = [OutputFile("feed.xml", atom_feed(site, title=site.config.title, feed_url="/feed.xml", page_url="/",
-                                               briefings=site.briefings, full=True,
-                                               content=site.config.feed_content == "full"))]
+    files = [OutputFile("feed.xml", site_feed(site))]
     for tax in site.taxonomies.values():
         for term in tax.terms:
-            data = atom_feed(site, title=f"{term.name} · {tax.plural} · {site.config.title}",
-                             feed_url=term.feed_url, page_url=term.url, briefings=term.briefings, full=False)
-            files.append(OutputFile(term.feed_url.strip("/"), data))
+            files.append(OutputFile(term.feed_url.strip("/"), term_feed(site, tax, term)))
     return files

@@ -41,8 +41,12 @@ def render_pages(env: jinja2.Environment, pages: list[Page], common: dict, *,
                  page_error: Callable[[BaseException, str, str], tuple],
                  cache: BuildCache | None, theme_key: str, config_key: str,
                  progress: ProgressFactory | None = None,
-                 helpers: Callable[[str | None], dict] | None = None) -> list[Rendered]:
+                 helpers: Callable[[str | None], dict] | None = None,
+                 renderers: dict[str, Callable[[dict], bytes]] | None = None) -> list[Rendered]:
     """One :class:`Rendered` per page, in order.
+
+    A page whose template name is in ``renderers`` is written by that Python
+    function from its (traced) context instead of a template (the feeds).
 
     ``helpers(page_url)`` gives per-page template functions (such as ``url``)
     that compute only from the page's URL and the configuration, both part of
@@ -54,7 +58,8 @@ def render_pages(env: jinja2.Environment, pages: list[Page], common: dict, *,
     gc.freeze()
     try:
         return _render_pages(env, pages, common, page_error=page_error, cache=cache, theme_key=theme_key,
-                             config_key=config_key, progress=progress, helpers=helpers)
+                             config_key=config_key, progress=progress, helpers=helpers,
+                             renderers=renderers or {})
     finally:
         gc.unfreeze()
 
@@ -63,7 +68,8 @@ def _render_pages(env: jinja2.Environment, pages: list[Page], common: dict, *,
                   page_error: Callable[[BaseException, str, str], tuple],
                   cache: BuildCache | None, theme_key: str, config_key: str,
                   progress: ProgressFactory | None,
-                  helpers: Callable[[str | None], dict] | None) -> list[Rendered]:
+                  helpers: Callable[[str | None], dict] | None,
+                  renderers: dict[str, Callable[[dict], bytes]]) -> list[Rendered]:
     cache = cache if cache is not None else BuildCache()
     keyed = frozenset({id(common["config"])}) if "config" in common else frozenset()
     results: list[Rendered | None] = [None] * len(pages)
@@ -107,14 +113,17 @@ def _render_pages(env: jinja2.Environment, pages: list[Page], common: dict, *,
         out, page_url, template_name, context = pages[i]
         rec = Recorder(keyed, own)
         try:
-            template = env.get_template(template_name)
             values = traced_context({**common, "page_url": page_url, **context}, rec)
-            if helpers is not None:
-                values.update(helpers(page_url))
-            html = template.render(values)
+            if template_name in renderers:
+                data = renderers[template_name](values)
+            else:
+                template = env.get_template(template_name)
+                if helpers is not None:
+                    values.update(helpers(page_url))
+                data = template.render(values).encode("utf-8")
         except Exception as exc:  # noqa: BLE001 - reported as a diagnostic by the caller
             return (None, page_error(exc, out, template_name), None, None, True)
-        return (html.encode("utf-8"), None, rec.program(), rec.digest(), rec.opaque)
+        return (data, None, rec.program(), rec.digest(), rec.opaque)
 
     interned: dict = {}
     tick = progress("Rendering pages", len(todo)) if progress else None

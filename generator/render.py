@@ -146,6 +146,7 @@ def render_site(site: Site, theme_dir: Path, diags: Diagnostics, *, cache: Build
     pages += render_links.pages(site, _out_path)  # by-count indexes, timeline, stories
     pages.append(("search/index.html", "/search/", "search.html", {}))  # Pagefind UI, see generator/search.py
     pages.append(("404.html", None, "404.html", {}))
+    pages += render_links.feed_pages(site)  # Atom: the site's and one per term, cached like pages
 
     def page_error(exc: BaseException, out: str, template_name: str) -> tuple:
         """(file, message, line, hint) of a diagnostic for a page that failed to render."""
@@ -160,14 +161,14 @@ def render_site(site: Site, theme_dir: Path, diags: Diagnostics, *, cache: Build
     files: list[OutputFile] = []
     rendered = render_pages(env, pages, common, page_error=page_error, cache=cache, progress=progress,
                             theme_key=tree_fingerprint(theme_dir), config_key=repr(dataclasses.astuple(site.config)),
-                            helpers=lambda page_url: {"url": PageLinks(page_url, site.config.base_path)})
+                            helpers=lambda page_url: {"url": PageLinks(page_url, site.config.base_path)},
+                            renderers=render_links.RENDERERS)
     for (out, *_), page in zip(pages, rendered):
         if page.error is not None:
             where, message, line, hint = page.error
             diags.error(where, message, line=line, hint=hint)
             break
         files.append(OutputFile(out, page.data))
-    files += render_links.feeds(site)  # Atom: the site's and one per term
     if diags.errors:
         raise BuildError(diags)
     return files + publish.publish_files(site, files)

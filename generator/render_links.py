@@ -8,7 +8,7 @@ from typing import Callable
 
 import jinja2
 
-from generator.feeds import feed_files
+from generator.feeds import feed_files, site_feed, term_feed
 from generator.model import OutputFile, Site
 from generator.timeline import activity_chart, chart_rows, long_month
 
@@ -41,6 +41,23 @@ def pages(site: Site, out_path: Callable[[str], str]) -> list[Page]:
                 found.append((out_path(month.url), month.url, "timeline_month.html",
                               {"timeline": timeline, "year": year, "month": month}))
     found.append(("stories/index.html", "/stories/", "stories.html", {"stories": site.stories}))
+    return found
+
+
+#: Pages written by Python rather than a template: template name -> renderer of the page's context.
+#: They go through the page cache like templates (generator/pages.py), read through the same tracing.
+RENDERERS = {
+    "py:feed.xml": lambda ctx: site_feed(ctx["site"]),
+    "py:term-feed.xml": lambda ctx: term_feed(ctx["site"], ctx["taxonomy"], ctx["term"]),
+}
+
+
+def feed_pages(site: Site) -> list[Page]:
+    """The Atom feeds (generator/feeds.py): the site's and one per term."""
+    found: list[Page] = [("feed.xml", "/feed.xml", "py:feed.xml", {})]
+    for tax in site.taxonomies.values():
+        for term in tax.terms:
+            found.append((term.feed_url.strip("/"), term.feed_url, "py:term-feed.xml", {"taxonomy": tax, "term": term}))
     return found
 
 

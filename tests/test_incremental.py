@@ -71,7 +71,7 @@ class Walk:
     def parse(self, path: Path) -> tuple[str, str, str, dict[str, str]]:
         head, body = path.read_text(encoding="utf-8").split("\n---\n", 1)
         fields = dict(line.split(": ", 1) for line in head.splitlines()[1:])
-        title, date = fields.pop("title"), fields.pop("date")
+        title, date = fields.pop("title"), fields.pop("date", None)
         return title, date, body.strip("\n"), fields
 
     def add(self) -> str:
@@ -96,9 +96,38 @@ class Walk:
     def move_date(self) -> str:
         path = self.rng.choice(self.files())
         title, date, body, meta = self.parse(path)
+        if date is None:
+            return self.toggle_date(path)
         year = int(date[:4]) + self.rng.choice([-1, 1])
         self.write(path, title, f"{year}{date[4:]}", body, meta)
         return f"move {path.name} to {year}"
+
+    # Edits of one field that pages read only as part of a briefing's own digest (see
+    # generator/trace.py): cards, term feeds (summaries) and the site feed (sources, authors).
+    def edit_summary(self) -> str:
+        path = self.rng.choice(self.files())
+        title, date, body, meta = self.parse(path)
+        meta["summary"] = self.text(5).capitalize() + "."
+        self.write(path, title, date, body, meta)
+        return f"edit summary of {path.name}"
+
+    def edit_source(self) -> str:
+        path = self.rng.choice(self.files())
+        title, date, body, meta = self.parse(path)
+        if "source" in meta and self.rng.random() < 0.5:
+            del meta["source"]
+        else:
+            meta["source"] = f"Agency {self.rng.randint(1, 3)}"
+        self.write(path, title, date, body, meta)
+        return f"edit source of {path.name}"
+
+    def toggle_date(self, path: Path | None = None) -> str:
+        """Undate a briefing (it leaves the feeds and the timeline) or date an undated one."""
+        path = path or self.rng.choice(self.files())
+        title, date, body, meta = self.parse(path)
+        new = None if date is not None else f"2022-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}"
+        self.write(path, title, new, body, meta)
+        return f"{'undate' if new is None else 'date'} {path.name}"
 
     def change_topics(self) -> str:
         path = self.rng.choice(self.files())
@@ -136,9 +165,10 @@ class Walk:
 
     def edit_config(self) -> str:
         self.n += 1
+        feed = self.rng.choice(['', 'feed_content = "summary"\n'])  # what the site feed carries
         (self.content / "site.toml").write_text(
-            SITE_TOML.replace("Test Archive", f"Test Archive {self.n}"), encoding="utf-8")
-        return "edit site.toml"
+            SITE_TOML.replace("Test Archive", f"Test Archive {self.n}") + feed, encoding="utf-8")
+        return f"edit site.toml{' (summary feed)' if feed else ''}"
 
     def break_file(self) -> str:
         path = self.rng.choice(self.files())
@@ -147,7 +177,8 @@ class Walk:
         return f"break {path.name}"
 
     OPS = ("add", "edit_body", "edit_title", "move_date", "change_topics", "delete", "rename",
-           "edit_template", "edit_vocabulary", "edit_config", "break_file")
+           "edit_template", "edit_vocabulary", "edit_config", "break_file", "edit_summary", "edit_source",
+           "toggle_date")
 
 
 def clean_digest(walk: Walk, n: int) -> dict[str, str] | None:
@@ -156,7 +187,7 @@ def clean_digest(walk: Walk, n: int) -> dict[str, str] | None:
     return tree_digest(out) if result.ok else None
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_random_edits_match_a_clean_build(tmp_path: Path, seed: int) -> None:
     walk = Walk(tmp_path, seed)
     paths = Paths(content=walk.content, theme=walk.theme, output=walk.output)
@@ -251,3 +282,22 @@ def test_a_changed_output_file_is_not_trusted(sample) -> None:
     page.write_bytes(page.read_bytes().replace(b"Diplomacy", b"Tampered!!"))  # same size
     assert build(paths, cache=BuildCache.for_content(sample.content)).ok
     assert tree_digest(sample.output) == expected
+
+
+def test_feeds_are_reused_until_what_they_show_changes(sample) -> None:
+    """Feeds go through the page cache (generator/render_links.py): a summary edit
+    re-writes the feeds that carry it, and no other."""
+    paths = sample.paths()
+    assert build(paths, cache=BuildCache.for_content(sample.content)).ok
+    feeds = {p: p.read_bytes() for p in sample.output.rglob("feed.xml")}
+    path = sample.content / "briefings/2022/2022-01-07-ministers-meet.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("summary: Ministers met.", "summary: They met."),
+                    encoding="utf-8")
+    result = build(paths, cache=BuildCache.for_content(sample.content))
+    assert result.ok and result.cache.stats.render_hits > 0
+    changed = {p.relative_to(sample.output).as_posix() for p, data in feeds.items() if p.read_bytes() != data}
+    assert "feed.xml" in changed and "topics/diplomacy/feed.xml" in changed and "places/ukraine/feed.xml" in changed
+    assert "topics/deterrence/feed.xml" not in changed and len(changed) < len(feeds)
+    expected = tree_digest(sample.output)
+    shutil.rmtree(sample.output)
+    assert build(paths).ok and tree_digest(sample.output) == expected
