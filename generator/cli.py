@@ -98,7 +98,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     content = Path(args.content)
     diags = Diagnostics(root=content.absolute().parent)
     seeds = [Path(s) for s in args.seeds] or [Path("seeds")]
-    report = run_import(seeds, content, diags)
+    report = run_import(seeds, content, diags, progress=terminal_progress(quiet=args.quiet))
     _print_diagnostics(diags)
     if report is None:
         print(f"import stopped: fix {VOCABULARY_NAME} first; no seed was imported", file=sys.stderr)
@@ -165,6 +165,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("seeds", nargs="*", metavar="SEED",
                    help="seed files or folders (default: seeds)")
     p.add_argument("--content", default="content", metavar="DIR", help="content folder (default: content)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_import)
     return parser
 

@@ -29,6 +29,7 @@ from generator.dates import DateEvidence, find_dates, resolve_date, years_in_pat
 from generator.diagnostics import Diagnostics
 from generator.escape import escape_text
 from generator.names import capitalised_names, find_new_people
+from generator.progress import ProgressFactory
 from generator.vocabulary import VOCABULARY_NAME, Vocabulary, load_vocabulary
 
 MAX_TITLE = 100
@@ -401,8 +402,9 @@ def _write(path: Path, text: str) -> None:
 
 
 def import_seeds(seeds: list[Path], content_dir: Path, diags: Diagnostics,
-                 vocab: Vocabulary | None = None) -> ImportReport:
-    """Import every seed; one bad seed never stops the others. Rejections go to ``diags``."""
+                 vocab: Vocabulary | None = None, progress: ProgressFactory | None = None) -> ImportReport:
+    """Import every seed; one bad seed never stops the others. Rejections go to ``diags``.
+    ``progress(label, total)`` (see :mod:`generator.progress`) is told of each seed."""
     report = ImportReport()
     vocab = vocab if vocab is not None else Vocabulary()
     # Temp files of an import that was killed between writing and renaming.
@@ -419,7 +421,11 @@ def import_seeds(seeds: list[Path], content_dir: Path, diags: Diagnostics,
     def rel(p: Path) -> str:
         return diags.name(p)  # the same short, machine-independent form as diagnostics
 
-    for path, name in list_seeds(seeds, diags):
+    listed = list_seeds(seeds, diags)
+    tick = progress("Importing seeds", len(listed)) if progress else None
+    for path, name in listed:
+        if tick:
+            tick(1)
         try:
             size = path.stat().st_size
             if size > MAX_SEED_BYTES:
@@ -484,12 +490,13 @@ def import_seeds(seeds: list[Path], content_dir: Path, diags: Diagnostics,
     return report
 
 
-def run_import(seeds: list[Path], content_dir: Path, diags: Diagnostics) -> ImportReport | None:
+def run_import(seeds: list[Path], content_dir: Path, diags: Diagnostics,
+               progress: ProgressFactory | None = None) -> ImportReport | None:
     """Load the vocabulary and import; None if the vocabulary has errors (nothing imported)."""
     vocab = load_vocabulary(content_dir, diags)
     if vocab is None:
         return None
-    return import_seeds(seeds, content_dir, diags, vocab)
+    return import_seeds(seeds, content_dir, diags, vocab, progress)
 
 
 _LABELS = {"imported": "imported", "updated": "updated", "unchanged": "unchanged", "edited": "skipped",

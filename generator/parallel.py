@@ -40,18 +40,19 @@ def run(fn: Callable, items: Sequence, progress: Callable[[int], None] | None = 
     n = workers()
     if n < 2 or len(items) < MIN_PARALLEL or "fork" not in multiprocessing.get_all_start_methods():
         for item in items:
-            yield fn(item)
-            if progress:
+            result = fn(item)
+            if progress:  # before yielding: a consumer (zip) may stop after the last item
                 progress(1)
+            yield result
         return
     chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
     _job = fn
     try:
         with multiprocessing.get_context("fork").Pool(processes=min(n, len(chunks))) as pool:
             for results in pool.imap(_run_chunk, chunks):
-                yield from results
                 if progress:
                     progress(len(results))
+                yield from results
     finally:
         _job = None
 

@@ -112,6 +112,19 @@ def alias_pattern(alias: str, exact: bool = False) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + "".join(parts) + r"(?!\w)")
 
 
+#: The characters outside ASCII that a case-insensitive pattern matches to an ASCII
+#: letter (İ, ı, ſ and the Kelvin sign; tests/test_vocabulary.py checks the list).
+_ASCII_LOOKALIKES = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def required_text(alias: str) -> str:
+    """The longest ASCII word of an alias, lower-cased: any text the alias's pattern
+    matches contains it (case aside), so a text without it cannot match. "" if none."""
+    words = [tok.lower() for tok in _TOKEN.findall(unicodedata.normalize("NFC", alias.strip()))
+             if tok.isascii() and not tok.isspace() and tok not in _DASHES + _APOSTROPHES + "*"]
+    return max(words, key=len, default="")
+
+
 def alias_key(alias: str) -> str:
     return " ".join(unicodedata.normalize("NFC", alias).casefold().split())
 
@@ -119,7 +132,7 @@ def alias_key(alias: str) -> str:
 class Vocabulary:
     def __init__(self, entries: list[Entry] | None = None):
         self.entries: list[Entry] = []
-        self._patterns: list[tuple[re.Pattern[str], Alias, Entry]] = []
+        self._patterns: list[tuple[re.Pattern[str], Alias, Entry, str]] = []
         self._by_key: dict[str, Entry] = {}
         for e in entries or []:
             self.add(e)
@@ -127,7 +140,7 @@ class Vocabulary:
     def add(self, entry: Entry) -> None:
         self.entries.append(entry)
         for alias in [Alias(entry.name), *entry.aliases]:
-            self._patterns.append((alias_pattern(alias.text, entry.exact), alias, entry))
+            self._patterns.append((alias_pattern(alias.text, entry.exact), alias, entry, required_text(alias.text)))
             self._by_key.setdefault(alias_key(alias.text.rstrip("*")), entry)
 
     def lookup(self, name: str) -> Entry | None:
@@ -137,8 +150,14 @@ class Vocabulary:
     def find(self, text: str, day: dt.date | None = None) -> list[Match]:
         """Non-overlapping matches in ``text``, leftmost, longest first."""
         found = []
-        for pattern, alias, entry in self._patterns:
+        # Skip the patterns whose required ASCII word is not in the text (a cheap substring
+        # test instead of hundreds of regex scans), unless the text has a character that
+        # matches an ASCII letter case-insensitively without being one (then: scan all).
+        lowered = None if _ASCII_LOOKALIKES.search(text) else text.lower()
+        for pattern, alias, entry, required in self._patterns:
             if not alias.applies(day):
+                continue
+            if required and lowered is not None and required not in lowered:
                 continue
             for m in pattern.finditer(text):
                 found.append(Match(entry, m.start(), m.end(), m.group(0)))

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.diagnostics import Diagnostics
 from generator.vocabulary import Alias, Entry, Vocabulary, load_vocabulary, parse_vocabulary
@@ -121,3 +125,48 @@ def test_missing_file_is_an_empty_vocabulary_with_a_warning(tmp_path):
     v = load_vocabulary(tmp_path, diags)
     assert v is not None and not v.entries
     assert diags.warnings and not diags.errors
+
+
+# -- the substring pre-check in Vocabulary.find ----------------------------------------
+
+def _find_without_precheck(vocab, text, day=None):
+    from generator import vocabulary as v
+    saved = v._ASCII_LOOKALIKES
+    v._ASCII_LOOKALIKES = re.compile(".", re.S)  # every text "has" a look-alike: scan all
+    try:
+        return vocab.find(text, day)
+    finally:
+        v._ASCII_LOOKALIKES = saved
+
+
+def test_ascii_lookalikes_are_all_the_characters_that_match_ascii_case_insensitively():
+    from generator.vocabulary import _ASCII_LOOKALIKES
+    pattern = re.compile("(?i:[a-z0-9])")
+    found = {chr(c) for c in range(0x80, 0x110000) if pattern.fullmatch(chr(c))}
+    assert found and all(_ASCII_LOOKALIKES.fullmatch(c) for c in found)
+
+
+def test_precheck_finds_what_a_full_scan_finds_in_the_seeds():
+    from pathlib import Path as P
+    from generator.diagnostics import Diagnostics as D
+    root = P(__file__).resolve().parent.parent
+    vocab = load_vocabulary(root / "content", D())
+    texts = [p.read_text(encoding="utf-8") for p in sorted((root / "seeds").glob("*.txt"))]
+    texts += [t.upper() for t in texts] + [t.lower() for t in texts]
+    texts += ["NATO\u212aremlin ſanctions İstanbul", "the u.s. and the U.S.A. and Kyiv’s NATO-led"]
+    for text in texts:
+        assert vocab.find(text) == _find_without_precheck(vocab, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["NATO", "nato", "Kremlin", "Kyiv", "Ukrain", "ian", " ", "-", "’", "s",
+                                 "\u212a", "ſ", "İ", "ı", "U.S.", "Stoltenberg", "Jens", "e", "\n"]),
+                max_size=30).map("".join))
+def test_precheck_equals_full_scan_on_random_text(text):
+    vocab = _shipped_vocabulary()
+    assert vocab.find(text) == _find_without_precheck(vocab, text)
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_vocabulary():
+    return load_vocabulary(Path(__file__).resolve().parent.parent / "content", Diagnostics())
