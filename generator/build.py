@@ -78,14 +78,16 @@ def static_files(theme_dir: Path, diags: Diagnostics) -> list[OutputFile]:
 
 
 def build(paths: Paths, *, base_url: str | None = None, write: bool = True, search: bool = True,
-          cache: BuildCache | None = None, progress: ProgressFactory | None = None) -> BuildResult:
+          cache: BuildCache | None = None, progress: ProgressFactory | None = None,
+          save_cache: bool = True) -> BuildResult:
     """Run the whole pipeline. Never raises for bad input: see ``result.diagnostics``.
 
     ``cache`` (see generator/cache.py) lets unchanged briefings, bodies and pages
     be reused; without one, everything is done afresh. ``progress(label, total)``
     returns a callback that is told how many items were done. ``search=False``
     leaves out the search index (a quicker draft build; the search page then says
-    the index is missing)."""
+    the index is missing). ``save_cache=False`` leaves saving the cache to the
+    caller (``result.cache.save(prune=result.ok)``), e.g. after the browser reloads."""
     started = time.perf_counter()
     diags = Diagnostics(root=paths.content.absolute().parent)
     result = BuildResult(site=None, diagnostics=diags)
@@ -113,6 +115,7 @@ def build(paths: Paths, *, base_url: str | None = None, write: bool = True, sear
             result.report = write_site(files, paths.output)
     except BuildError:
         pass
-    cache.save(prune=result.ok)
+    if save_cache:
+        cache.save(prune=result.ok)
     result.seconds = time.perf_counter() - started
     return result

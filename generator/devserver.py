@@ -300,7 +300,7 @@ class DevServer:
     def rebuild(self, changed: set[Path] | None = None) -> BuildResult:
         if changed:
             self._import_seeds(changed)
-        result = build(self.paths, base_url=self.base_url, cache=self.cache)
+        result = build(self.paths, base_url=self.base_url, cache=self.cache, save_cache=False)
         self.last_result = result
         for d in result.diagnostics.sorted():
             self.say(d.format())
@@ -312,6 +312,7 @@ class DevServer:
             errors = [d.format() for d in result.diagnostics.sorted() if d.severity == "error"]
             self.say(f"build failed ({len(errors)} error{'s' * (len(errors) != 1)}); still serving the last good site")
             self.state.publish(errors)
+        self.cache.save(prune=result.ok)  # after the reload is sent: the browser need not wait for it
         return result
 
     def _import_seeds(self, changed: set[Path]) -> None:

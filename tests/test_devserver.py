@@ -219,3 +219,15 @@ def test_new_seeds_are_imported(served: DevServer) -> None:
         assert list((served.site.content / "briefings").rglob("*air-defence*.md"))
     finally:
         events.close()
+
+
+def test_the_build_cache_is_kept_for_the_next_session(served: DevServer) -> None:
+    """serve saves its cache after each rebuild (once the browser was told to reload):
+    stopping and running `briefings build` or `serve` again starts warm."""
+    from generator.cache import BuildCache
+    served.rebuild()
+    cache = BuildCache.for_content(served.site.content)
+    assert cache.note == "" and cache.pages and cache.markdown and cache.parsed
+    result = build_module.build(Paths(content=served.site.content, theme=served.theme, output=served.site.output),
+                                cache=cache)
+    assert result.ok and result.cache.stats.parsed == 0 and result.cache.stats.rendered == 0
