@@ -103,7 +103,8 @@ def build(paths: Paths, *, base_url: str | None = None, write: bool = True, sear
         cache.begin(paths.content, paths.output if write else None)
         briefings = load_briefings(paths.content, diags, cache)
         renderer = markdown_renderer(cache, briefings, progress)
-        site = link(config, briefings, diags, renderer=renderer, features=renderer.features)
+        site = link(config, briefings, diags, renderer=renderer, features=renderer.features,
+                    memo=cache.link_memo)
         result.site = site
         files = render_site(site, theme_dir, diags, cache=cache, progress=progress)
         files += static_files(theme_dir, diags)

@@ -49,7 +49,7 @@ from generator.progress import ProgressFactory
 from generator.text import TextFeatures
 from generator.text import features as text_features
 
-FORMAT = 2
+FORMAT = 3
 MAGIC = b"briefings build cache\n"
 CACHE_DIR = Path(".cache") / "briefings"
 CACHE_FILE = "build.cache"
@@ -126,6 +126,9 @@ class BuildCache:
     markdown: dict = field(default_factory=dict)  # body_key -> (html, TextFeatures)
     pages: dict = field(default_factory=dict)     # output path -> PageEntry
     search: dict = field(default_factory=dict)    # search index group -> (key, ((path, sha256, size)...))
+    #: What the link stage keeps between builds: the related briefings' text vectors
+    #: (see generator.related.text_vectors).
+    link_memo: dict = field(default_factory=dict)
     #: Why a stored cache was not used, if it was not.
     note: str = ""
     stats: Stats = field(default_factory=Stats)
@@ -170,6 +173,8 @@ class BuildCache:
                 raise ValueError("unexpected contents")
             if not all(isinstance(e, PageEntry) for e in state["pages"].values()):
                 raise ValueError("unexpected page entries")
+            if not isinstance(state.get("link_memo", {}), dict):
+                raise ValueError("unexpected link memo")
             if not isinstance(state.get("search", {}), dict):
                 raise ValueError("unexpected search entries")
         except Exception as exc:  # noqa: BLE001 - any problem with the file means: start afresh
@@ -178,6 +183,7 @@ class BuildCache:
         self.parse_scope = state["parse_scope"]
         self.parsed, self.markdown, self.pages = state["parsed"], state["markdown"], state["pages"]
         self.search = state.get("search", {})
+        self.link_memo = state.get("link_memo", {})
 
     def save(self, prune: bool = True) -> None:
         """Write the cache atomically, keeping only what the last build used
@@ -198,7 +204,8 @@ class BuildCache:
 
     def _write(self) -> None:
         body = pickle.dumps({"parse_scope": self.parse_scope, "parsed": self.parsed,
-                             "markdown": self.markdown, "pages": self.pages, "search": self.search}, protocol=pickle.HIGHEST_PROTOCOL)
+                             "markdown": self.markdown, "pages": self.pages, "search": self.search,
+                             "link_memo": self.link_memo}, protocol=pickle.HIGHEST_PROTOCOL)
         header = MAGIC + self._header(hashlib.blake2b(body).hexdigest())
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ from generator.diagnostics import Diagnostics
 from generator.markup import Renderer
 from generator.model import TAXONOMIES, Briefing, Site, Taxonomy, Term
 from generator.related import Features, Scorer, link_related
-from generator.stories import group_stories, story_pairs
+from generator.stories import dated_order, group_stories, story_pairs
 from generator.timeline import build_timeline
 
 #: Page names inside a taxonomy folder that a term's slug must not take.
@@ -70,7 +70,7 @@ def build_taxonomy(key: str, briefings: list[Briefing], diags: Diagnostics) -> T
 
 
 def link(config: Config, briefings: list[Briefing], diags: Diagnostics,
-         renderer: Renderer | None = None, features: Features | None = None) -> Site:
+         renderer: Renderer | None = None, features: Features | None = None, memo: dict | None = None) -> Site:
     """The site: briefings with URLs and HTML, taxonomies and the cross-links.
     ``features`` gives a body's words (see :func:`cross_link`)."""
     renderer = renderer or Renderer()
@@ -90,23 +90,30 @@ def link(config: Config, briefings: list[Briefing], diags: Diagnostics,
     linked.sort(key=lambda b: b.sort_key)
     taxonomies = {key: build_taxonomy(key, linked, diags) for key in TAXONOMIES}
     site = Site(config=config, briefings=linked, taxonomies=taxonomies)
-    cross_link(site, features)
+    cross_link(site, features, memo)
     return site
 
 
-def cross_link(site: Site, features: Features | None = None) -> None:
+def cross_link(site: Site, features: Features | None = None, memo: dict | None = None) -> None:
     """Set the links between briefings, terms and periods (data for the templates).
-    ``features(b)``: the words of a body (default: computed; the build passes cached ones)."""
+    ``features(b)``: the words of a body (default: computed; the build passes cached ones);
+    ``memo``: what the last build kept of the related briefings' text vectors (see
+    :func:`generator.related.text_vectors`), updated in place; it only saves work."""
     briefings = site.briefings
     position = {id(b): i for i, b in enumerate(briefings)}
-    # Stories (one core) are found in the background while the related briefings'
-    # text vectors are computed here; they do not depend on each other.
-    pairs = parallel.background(
-        lambda: [(position[id(a)], position[id(b)]) for a, b in story_pairs(briefings, features)])
+    # Stories are found in the background, in one part per core, while the related
+    # briefings' text vectors are computed here; they do not depend on each other.
+    dated = len(dated_order(briefings))
+    cuts = [dated * k // parallel.workers() for k in range(parallel.workers() + 1)]
+    parts = [parallel.background(
+        lambda part=part: [(position[id(a)], position[id(b)]) for a, b in story_pairs(briefings, features, part)])
+        for part in zip(cuts, cuts[1:]) if part[0] < part[1]]
     link_neighbours(briefings)
     link_related_terms(site.taxonomies)
-    scorer = Scorer(briefings, site.taxonomies, site.config.related, features)
-    site.stories = group_stories(briefings, pairs=[(briefings[i], briefings[j]) for i, j in pairs.result()])
+    memo = memo if memo is not None else {}
+    scorer = Scorer(briefings, site.taxonomies, site.config.related, features, memo.setdefault("vectors", {}))
+    pairs = [(briefings[i], briefings[j]) for p in parts for i, j in p.result()]
+    site.stories = group_stories(briefings, pairs=pairs)
     link_related(briefings, site.taxonomies, site.config.related, scorer=scorer)
     site.timeline = build_timeline(site.briefings, site.taxonomies.get("topics"))
 

@@ -49,19 +49,31 @@ def _same_source(a: Briefing, b: Briefing) -> bool:
     return bool(a.source and b.source and a.source.casefold() == b.source.casefold())
 
 
-def story_pairs(briefings: list[Briefing],
-                features: Callable[[Briefing], TextFeatures] | None = None) -> list[tuple[Briefing, Briefing]]:
+def dated_order(briefings: list[Briefing]) -> list[Briefing]:
+    """The dated briefings in the order :func:`story_pairs` visits them."""
+    return sorted((b for b in briefings if b.date is not None), key=lambda b: (b.date, b.url or b.path))
+
+
+def story_pairs(briefings: list[Briefing], features: Callable[[Briefing], TextFeatures] | None = None,
+                part: tuple[int, int] | None = None) -> list[tuple[Briefing, Briefing]]:
     """Every pair of briefings that tell the same story, in date order.
 
     ``features(b)`` gives a body's words (default: computed from ``b.body``; the build
-    passes the cached ones)."""
+    passes the cached ones). ``part=(lo, hi)``: only the pairs whose later briefing is
+    at a position in ``range(lo, hi)`` of :func:`dated_order`, so that parts can be found
+    in parallel; their concatenation, in order, is the whole list."""
     features = features or (lambda b: text_features(b.body))
-    dated = sorted((b for b in briefings if b.date is not None), key=lambda b: (b.date, b.url or b.path))
+    dated = dated_order(briefings)
+    lo, hi = part if part is not None else (0, len(dated))
+    start = lo  # the window of ``dated[lo]`` reaches back STORY_DAYS
+    while start > 0 and (dated[lo].date - dated[start - 1].date).days <= STORY_DAYS:
+        start -= 1
     window: deque[int] = deque()  # positions in ``dated`` of the briefings in the window
     bodies: dict[int, set] = {}  # window member -> its shingles
     quotes: dict[int, set] = {}  # window member -> its quoted shingles
     pairs = []
-    for i, a in enumerate(dated):
+    for i in range(start, hi):
+        a = dated[i]
         while window and (a.date - dated[window[0]].date).days > STORY_DAYS:
             j = window.popleft()
             del bodies[j], quotes[j]
@@ -75,7 +87,7 @@ def story_pairs(briefings: list[Briefing],
         else:
             mine_counted = mine
         my_quotes = f.quote_shingles()
-        for j in window:  # in date order, as positions grow with it
+        for j in window if i >= lo else ():  # in date order, as positions grow with it
             shared = len(mine_counted & bodies[j])
             if not shared:
                 continue

@@ -164,3 +164,41 @@ def test_bad_related_values_are_named(tmp_path, text, message):
     with pytest.raises(BuildError) as info:
         load(tmp_path, text)
     assert [d.format() for d in info.value.diagnostics.errors] == [message]
+
+
+def test_vectors_carried_over_between_builds_equal_vectors_computed_afresh():
+    """The memo (kept in the build cache) only saves work: after any edit, added or
+    removed body, the vectors are exactly those of a fresh computation."""
+    import random
+
+    from generator.related import text_vectors
+    from generator.text import features
+
+    rng = random.Random(7)
+    vocabulary = [f"w{i}" for i in range(60)] + ["alliance", "summit", "treaty", "border"]
+
+    def body() -> str:
+        return " ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 40)))
+
+    class B:
+        def __init__(self, text: str):
+            self.body = text
+
+    briefings = [B(body()) for _ in range(40)]
+    briefings.append(B(briefings[0].body))  # the same body twice
+    feats = lambda b: features(b.body)  # noqa: E731
+    memo: dict = {}
+    for step in range(60):
+        got = text_vectors(briefings, feats, memo)
+        assert got == text_vectors(briefings, feats), f"step {step}"
+        roll = rng.random()
+        if roll < 0.6:  # edit a body: a word more, a word less, or a new text
+            b = rng.choice(briefings)
+            words = b.body.split()
+            b.body = " ".join(words[1:]) if words and rng.random() < 0.5 else b.body + " " + rng.choice(vocabulary)
+        elif roll < 0.75:
+            briefings.append(B(body()))
+        elif roll < 0.9 and len(briefings) > 2:
+            briefings.pop(rng.randrange(len(briefings)))
+        else:
+            rng.choice(briefings).body = rng.choice(briefings).body  # now the same as another

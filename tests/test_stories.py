@@ -97,3 +97,33 @@ def test_shipped_seeds_002_and_003_are_one_story_and_nothing_else_is():
     site = link(Config(), briefings, Diagnostics())
     seeds = [sorted(b.provenance.seed[:3] for b in s.briefings if b.provenance) for s in site.stories]
     assert seeds == [["002", "003"]]
+
+
+def test_story_pairs_found_in_parts_are_the_whole_list(tmp_path):
+    """The build finds stories in one part per core; the parts, in order, must be
+    exactly the pairs of one pass, wherever the cuts fall (windows reach across them)."""
+    import random
+    import sys as _sys
+
+    from conftest import ROOT
+    _sys.path.insert(0, str(ROOT))
+    from bench.linking import generate_archive
+    from generator.build import load_briefings
+    from generator.diagnostics import Diagnostics
+    from generator.link import link as link_site
+    from generator.config import load_config
+    from generator.stories import dated_order, story_pairs
+
+    content = generate_archive(400, tmp_path / "content", seed=3)
+    diags = Diagnostics()
+    site = link_site(load_config(content, diags), load_briefings(content, diags), diags)
+    whole = story_pairs(site.briefings)
+    assert len(whole) > 10  # the synthetic archive retells some events
+    order = dated_order(site.briefings)
+    n = len(order)
+    at = {id(b): i for i, b in enumerate(order)}
+    later = sorted({at[id(a)] for _, a in whole})  # a cut just before a pair's later briefing
+    rng = random.Random(1)
+    for cuts in ([0, n], [0, later[0], n], [0, *later[1:4], n], sorted({0, n, *rng.sample(range(n), 6)})):
+        found = [pair for lo, hi in zip(cuts, cuts[1:]) for pair in story_pairs(site.briefings, part=(lo, hi))]
+        assert found == whole, cuts
