@@ -19,8 +19,9 @@ free when its inputs are unchanged:
 
 The cache lives in ``.cache/briefings/`` beside ``content/`` (git-ignored), in
 one file written atomically. It starts with a magic line and a JSON header
-naming the format, a fingerprint of the generator (its source code and the
-versions of the libraries that shape the output) and a checksum of the rest.
+naming the format and a fingerprint of the generator (its source code and the
+versions of the libraries that shape the output), and ends with a checksum of
+what lies between.
 A file that is truncated, corrupt, from another version or unreadable is
 ignored and rebuilt, never trusted. Entries not used by a build are dropped.
 """
@@ -49,7 +50,9 @@ from generator.progress import ProgressFactory
 from generator.text import TextFeatures
 from generator.text import features as text_features
 
-FORMAT = 3
+FORMAT = 4
+#: The file ends with the BLAKE2b hex digest of what follows the header line.
+CHECKSUM_SIZE = 128
 MAGIC = b"briefings build cache\n"
 CACHE_DIR = Path(".cache") / "briefings"
 CACHE_FILE = "build.cache"
@@ -148,9 +151,8 @@ class BuildCache:
         cache.load()
         return cache
 
-    def _header(self, checksum: str) -> bytes:
-        return json.dumps({"format": FORMAT, "generator": generator_fingerprint(), "checksum": checksum},
-                          sort_keys=True).encode() + b"\n"
+    def _header(self) -> bytes:
+        return json.dumps({"format": FORMAT, "generator": generator_fingerprint()}, sort_keys=True).encode() + b"\n"
 
     def load(self) -> None:
         if self.path is None or not self.path.exists():
@@ -161,10 +163,13 @@ class BuildCache:
                 raise ValueError("not a build cache")
             header_end = raw.index(b"\n", len(MAGIC))
             header = json.loads(raw[len(MAGIC):header_end])
-            body = memoryview(raw)[header_end + 1:]  # not a copy: the file can be 100+ MB
-            if header.get("format") != FORMAT or header.get("generator") != generator_fingerprint():
+            if not isinstance(header, dict) or header.get("format") != FORMAT \
+                    or header.get("generator") != generator_fingerprint():
                 raise ValueError("made by another version of the generator")
-            if header.get("checksum") != hashlib.blake2b(body).hexdigest():
+            if len(raw) < header_end + 1 + CHECKSUM_SIZE:
+                raise ValueError("truncated or corrupt")
+            body = memoryview(raw)[header_end + 1:len(raw) - CHECKSUM_SIZE]  # not a copy: 100+ MB
+            if raw[len(raw) - CHECKSUM_SIZE:] != hashlib.blake2b(body).hexdigest().encode():
                 raise ValueError("truncated or corrupt")
             state = pickle.loads(body)
             if not (isinstance(state, dict) and isinstance(state.get("parsed"), dict)
@@ -203,17 +208,19 @@ class BuildCache:
         self.search = {k: v for k, v in self.search.items() if k in self._used_search}
 
     def _write(self) -> None:
-        body = pickle.dumps({"parse_scope": self.parse_scope, "parsed": self.parsed,
-                             "markdown": self.markdown, "pages": self.pages, "search": self.search,
-                             "link_memo": self.link_memo}, protocol=pickle.HIGHEST_PROTOCOL)
-        header = MAGIC + self._header(hashlib.blake2b(body).hexdigest())
+        state = {"parse_scope": self.parse_scope, "parsed": self.parsed, "markdown": self.markdown,
+                 "pages": self.pages, "search": self.search, "link_memo": self.link_memo}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.path.parent)
             try:
                 with os.fdopen(fd, "wb") as f:
-                    f.write(header)
-                    f.write(body)  # not joined first: that would hold the cache twice in memory
+                    f.write(MAGIC + self._header())
+                    # Streamed and checksummed as it goes (the checksum ends the file): the
+                    # pickled cache, 100+ MB, is never held in memory beside the build's data.
+                    out = _Checksummed(f)
+                    pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL)
+                    f.write(out.hash.hexdigest().encode())
                 os.replace(tmp, self.path)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
@@ -341,6 +348,17 @@ def _parse(path: Path, content_dir: Path, root: Path | None) -> tuple[bytes | No
         same = False
     stored = None if b is None else pickle.dumps(_detached(b), protocol=pickle.HIGHEST_PROTOCOL)
     return stored, tuple(local.items), hashlib.sha256(raw).digest() if same else None
+
+
+class _Checksummed:
+    """A file wrapper that hashes what is written through it."""
+
+    def __init__(self, f) -> None:  # noqa: ANN001 - a binary file
+        self.f, self.hash = f, hashlib.blake2b()
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        return self.f.write(data)
 
 
 def _detached(b: Briefing) -> Briefing:
