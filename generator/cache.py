@@ -238,8 +238,9 @@ class BuildCache:
             self.parse_scope = scope
 
     def read_briefings(self, paths: list[Path], content_dir: Path, diags: Diagnostics) -> list[Briefing | None]:
-        """:meth:`read_briefing` for many files, the ones not in the cache parsed on all
-        cores; diagnostics come in the order of ``paths``, as if read one by one."""
+        """:func:`generator.content.read_briefing` for many files, memoised by each file's
+        bytes: the ones not in the cache are parsed on all cores; diagnostics come in the
+        order of ``paths``, as if read one by one."""
         keys: list[tuple | None] = []
         for path in paths:
             try:

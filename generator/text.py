@@ -30,15 +30,14 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.casefold()) if w not in STOPWORDS]
 
 
-def shingles(text: str, n: int = 3) -> set[str]:
-    """Every run of ``n`` consecutive content words, joined by spaces.
+def shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
+    """Every run of ``n`` consecutive content words (as a tuple of words).
 
     Stop words are dropped first, so "will have significant consequences" and
     "would have significant consequences" share their shingles: two outlets
     translating or paraphrasing the same statement keep its content words.
     """
-    w = words(text)
-    return {" ".join(w[i:i + n]) for i in range(len(w) - n + 1)}
+    return word_shingles(words(text), n)
 
 
 def quotations(text: str, min_words: int = 4) -> list[str]:
@@ -49,11 +48,9 @@ def quotations(text: str, min_words: int = 4) -> list[str]:
     return found
 
 
-def quote_shingles(text: str, n: int = 3) -> set[str]:
-    out: set[str] = set()
-    for q in quotations(text):
-        out |= shingles(q, n)
-    return out
+def quote_shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
+    """The shingles of the quotations."""
+    return features(text).quote_shingles(n)
 
 
 class TextFeatures(NamedTuple):
@@ -65,15 +62,15 @@ class TextFeatures(NamedTuple):
     #: The content words of each quotation (:func:`quotations`), separated by spaces.
     quotes: tuple[str, ...]
 
-    def shingles(self) -> set[tuple[str, ...]]:
-        """:func:`shingles`, as tuples of words."""
-        return word_shingles(self.words.split())
+    def shingles(self, n: int = 3) -> set[tuple[str, ...]]:
+        """:func:`shingles` of the body."""
+        return word_shingles(self.words.split(), n)
 
-    def quote_shingles(self) -> set[tuple[str, ...]]:
-        """:func:`quote_shingles`, as tuples of words."""
+    def quote_shingles(self, n: int = 3) -> set[tuple[str, ...]]:
+        """:func:`quote_shingles` of the body."""
         out: set[tuple[str, ...]] = set()
         for q in self.quotes:
-            out |= word_shingles(q.split())
+            out |= word_shingles(q.split(), n)
         return out
 
 
