@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from generator.config import Config
 
@@ -25,6 +26,10 @@ class Provenance:
     seed_hash: str = ""
 
 
+#: Field metadata: read by few pages, so traced on its own (see generator/trace.py).
+TRACE_APART = MappingProxyType({"trace": "apart"})
+
+
 @dataclass
 class Briefing:
     #: Path of the Markdown file relative to the content folder (POSIX form).
@@ -32,7 +37,7 @@ class Briefing:
     title: str
     date: dt.date | None
     slug: str
-    body: str
+    body: str = field(metadata=TRACE_APART)
     source: str = ""
     summary: str = ""
     topics: tuple[str, ...] = ()
@@ -44,7 +49,7 @@ class Briefing:
     #: Site path, e.g. ``/briefings/2022/01/slug/``; set by the link stage.
     url: str = ""
     #: Rendered body; set by the link stage.
-    html: str = ""
+    html: str = field(default="", metadata=TRACE_APART)
     #: The file it was read from, for messages.
     file: Path | None = None
     # Cross-links, set by the link stage (generator.related, .stories, .timeline).

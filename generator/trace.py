@@ -18,8 +18,11 @@ digest*: one hash of all its fields, leaves by value and other fields by type,
 recorded as soon as the template reaches the object. Its leaf fields are then
 handed to the template as plain attributes of the proxy (reading them costs
 nothing and needs no record of its own: the digest covers them); what is read
-through its other fields (lists, other objects) is traced apart. Anything else
-(a list, a dict) by its type, then by what is read from it.
+through its other fields (lists, other objects) is traced apart. So are the
+fields marked ``metadata={"trace": "apart"}`` (``model.TRACE_APART``): a briefing's
+body and HTML, which the pages listing a briefing never read, so that editing
+a body re-renders the pages that show it, not every list that names the
+briefing. Anything else (a list, a dict) by its type, then by what is read from it.
 
 A page's record is a *program*: the tuple of its nodes as ``(parent index,
 step)``, parents first (a root has parent ``-1`` and its context name as step),
@@ -134,7 +137,8 @@ def own(obj: object, memo: dict) -> tuple[str, dict]:
     cls = type(obj)
     names = _FIELDS.get(cls)
     if names is None:
-        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls)
+                                     if f.metadata.get("trace") != "apart")  # read: a node of its own
     parts = [f"{cls.__module__}.{cls.__qualname__}"]
     leaves = {}
     for name in names:

@@ -239,6 +239,27 @@ def test_one_edit_renders_only_the_pages_that_show_it(sample, tmp_path: Path) ->
     assert again.cache.stats.rendered == 0 and again.report.written == 0
 
 
+def test_a_body_edit_does_not_render_the_lists_that_name_the_briefing_again(sample) -> None:
+    """Lists show a briefing's title, date, summary and terms, never its body: they read
+    the body and HTML only through fields traced apart (generator/trace.py)."""
+    paths = sample.paths()
+    cache = BuildCache.for_content(sample.content)
+    assert build(paths, cache=cache, search=False).ok
+    entries = dict(cache.pages)
+    path = sample.content / "briefings/2021/2021-11-30-riga.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("In Riga.", "In Riga, in November."),
+                    encoding="utf-8")
+    assert build(paths, cache=cache, search=False).ok
+    rendered = {out for out, entry in cache.pages.items() if entries.get(out) is not entry}
+    assert "briefings/2021/11/riga/index.html" in rendered
+    lists = {"index.html", "briefings/index.html", "timeline/2021/index.html", "timeline/2021/11/index.html"}
+    assert lists <= set(cache.pages) and not rendered & lists, rendered
+    assert not {out for out in rendered if out.startswith(("topics/", "people/", "places/"))
+                and out.endswith(".html")}, rendered
+    # The site's feed carries full bodies: it is rendered again, as it must be.
+    assert "feed.xml" in rendered
+
+
 def cache_file(site) -> Path:  # noqa: ANN001
     return site.root / CACHE_DIR / CACHE_FILE
 

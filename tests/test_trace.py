@@ -61,6 +61,9 @@ def test_the_same_site_replays_to_the_same_digest():
     (lambda s: s["term"].briefings.reverse(), True),                       # other briefings first
     (lambda s: setattr(s["briefings"][1], "next", None), True),            # a branch taken differently
     (lambda s: setattr(s["briefings"][3], "next", s["briefings"][0]), False),
+    # A body and its HTML are traced apart from the briefing: a list of titles does not depend on them.
+    (lambda s: setattr(s["briefings"][0], "body", "edited"), False),
+    (lambda s: setattr(s["briefings"][0], "html", "<p>edited</p>"), False),
 ])
 def test_an_edit_changes_the_digest_only_if_the_page_read_it(edit, changes):
     ctx = site()
@@ -69,6 +72,20 @@ def test_an_edit_changes_the_digest_only_if_the_page_read_it(edit, changes):
     edit(edited)
     assert same(program, digest, edited) is not changes
     assert (record(TEMPLATE, edited)[0] != record(TEMPLATE, ctx)[0]) <= changes  # a changed page is never "same"
+
+
+@pytest.mark.parametrize("field", ["body", "html"])
+def test_a_body_read_by_the_page_is_recorded_on_its_own(field):
+    source = "{% for b in term.briefings[:2] %}{{ b.title }}: {{ b.FIELD }}; {% endfor %}".replace("FIELD", field)
+    ctx = site()
+    for b in ctx["briefings"]:
+        setattr(b, field, "x")
+    html, program, digest, opaque = record(source, ctx)
+    assert html == "Title 1: x; Title 2: x; " and not opaque
+    for i, changes in ((1, True), (3, False)):  # read on the page / not
+        edited = copy.deepcopy(ctx)
+        setattr(edited["briefings"][i - 1], field, "edited")
+        assert same(program, digest, edited) is not changes
 
 
 def test_method_calls_with_traced_arguments_are_replayed():
