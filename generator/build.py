@@ -14,7 +14,7 @@ from generator.link import link
 from generator.model import Briefing, OutputFile, Site
 from generator.progress import ProgressFactory
 from generator.render import render_site
-from generator.search import search_files
+from generator.search import SEARCH_DIR, SearchStats, search_files
 from generator.write import WriteReport, check_output_dir, write_site
 
 BRIEFINGS_DIR = "briefings"
@@ -38,6 +38,8 @@ class BuildResult:
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     seconds: float = 0.0
     cache: BuildCache | None = None
+    #: Search index groups published out of date (``search_later``); see :func:`finish_search`.
+    stale_search: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -79,7 +81,7 @@ def static_files(theme_dir: Path, diags: Diagnostics) -> list[OutputFile]:
 
 def build(paths: Paths, *, base_url: str | None = None, write: bool = True, search: bool = True,
           cache: BuildCache | None = None, progress: ProgressFactory | None = None,
-          save_cache: bool = True) -> BuildResult:
+          save_cache: bool = True, search_later: bool = False) -> BuildResult:
     """Run the whole pipeline. Never raises for bad input: see ``result.diagnostics``.
 
     ``cache`` (see generator/cache.py) lets unchanged briefings, bodies and pages
@@ -87,7 +89,10 @@ def build(paths: Paths, *, base_url: str | None = None, write: bool = True, sear
     returns a callback that is told how many items were done. ``search=False``
     leaves out the search index (a quicker draft build; the search page then says
     the index is missing). ``save_cache=False`` leaves saving the cache to the
-    caller (``result.cache.save(prune=result.ok)``), e.g. after the browser reloads."""
+    caller (``result.cache.save(prune=result.ok)``), e.g. after the browser reloads.
+    ``search_later=True`` publishes the previous index of each year whose pages
+    changed (``result.stale_search``) instead of indexing it; :func:`finish_search`
+    then indexes those years and publishes the site a clean build gives."""
     started = time.perf_counter()
     diags = Diagnostics(root=paths.content.absolute().parent)
     result = BuildResult(site=None, diagnostics=diags)
@@ -109,7 +114,9 @@ def build(paths: Paths, *, base_url: str | None = None, write: bool = True, sear
         files = render_site(site, theme_dir, diags, cache=cache, progress=progress)
         files += static_files(theme_dir, diags)
         if write and search and not diags.errors:  # the search index joins the same atomic write
-            files += search_files(site, files, diags, cache=cache)
+            stats = SearchStats()
+            files += search_files(site, files, diags, cache=cache, stats=stats, stale_ok=search_later)
+            result.stale_search = stats.stale
         result.files = files
         if write and not diags.errors:
             check_output_dir(paths.output, [paths.content, theme_dir])
@@ -119,4 +126,24 @@ def build(paths: Paths, *, base_url: str | None = None, write: bool = True, sear
     if save_cache:
         cache.save(prune=result.ok)
     result.seconds = time.perf_counter() - started
+    return result
+
+
+def finish_search(paths: Paths, result: BuildResult) -> BuildResult:
+    """Index the years a ``build(search_later=True)`` published out of date, and publish
+    the site again with them: the output is then what ``build()`` alone writes.
+    Returns ``result``, updated (its diagnostics get any indexing error, and then
+    the published site keeps its out-of-date years)."""
+    if not result.ok or not result.stale_search or result.site is None:
+        return result
+    started = time.perf_counter()
+    prefix = SEARCH_DIR + "/"
+    pages = [f for f in result.files if not f.path.startswith(prefix)]
+    index = search_files(result.site, pages, result.diagnostics, cache=result.cache)
+    if result.diagnostics.errors:
+        return result
+    result.files = pages + index
+    result.report = write_site(result.files, paths.output)
+    result.stale_search = []
+    result.seconds += time.perf_counter() - started
     return result

@@ -2,7 +2,11 @@
 
 * Builds go through :func:`generator.build.build` with one build cache kept in
   memory, so a save re-renders only the pages it affects, and the output is
-  exactly what ``briefings build`` writes (no dev code in ``output/``).
+  exactly what ``briefings build`` writes (no dev code in ``output/``). One
+  difference in timing only: the search index of the years a save changed is
+  rebuilt just after the browser reloads (:func:`generator.build.finish_search`;
+  Pagefind takes longer than the rest of a one-file rebuild), so for that moment
+  the search shows those years as they were.
 * watchdog watches ``content/``, the theme and ``seeds/``; events are debounced
   (a burst of saves gives one rebuild). New or changed seeds are imported first.
 * Tabs reload through server-sent events (``/__briefings__/events``): the
@@ -34,7 +38,7 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import unquote, urlsplit
 
-from generator.build import BuildResult, Paths, build
+from generator.build import BuildResult, Paths, build, finish_search
 from generator.cache import BuildCache
 
 DEV_PREFIX = "/__briefings__/"
@@ -300,7 +304,10 @@ class DevServer:
     def rebuild(self, changed: set[Path] | None = None) -> BuildResult:
         if changed:
             self._import_seeds(changed)
-        result = build(self.paths, base_url=self.base_url, cache=self.cache, save_cache=False)
+        # The years whose search index changed are indexed after the browser reloads
+        # (until then the search shows their last index): see finish_search.
+        result = build(self.paths, base_url=self.base_url, cache=self.cache, save_cache=False,
+                       search_later=True)
         self.last_result = result
         for d in result.diagnostics.sorted():
             self.say(d.format())
@@ -308,6 +315,18 @@ class DevServer:
             r = result.report
             self.say(f"rebuilt: {r.written} written, {r.unchanged} unchanged in {result.seconds:.2f}s")
             self.state.publish([])
+            if result.stale_search:
+                years = ", ".join(result.stale_search)
+                started = time.perf_counter()
+                finish_search(self.paths, result)
+                errors = [d.format() for d in result.diagnostics.sorted() if d.severity == "error"]
+                if errors:
+                    for line in errors:
+                        self.say(line)
+                    self.say(f"search index of {years} not updated; the site is served with the previous one")
+                    self.state.publish(errors)
+                else:
+                    self.say(f"search index of {years} updated in {time.perf_counter() - started:.2f}s")
         else:
             errors = [d.format() for d in result.diagnostics.sorted() if d.severity == "error"]
             self.say(f"build failed ({len(errors)} error{'s' * (len(errors) != 1)}); still serving the last good site")

@@ -99,6 +99,7 @@ class SearchStats:
     groups: list[str] = field(default_factory=list)    # every group, newest first
     indexed: list[str] = field(default_factory=list)   # the groups Pagefind indexed
     reused: list[str] = field(default_factory=list)    # the groups taken from the previous output
+    stale: list[str] = field(default_factory=list)     # groups whose previous, out-of-date index was kept
     processes: int = 0
     peak_rss: int = 0          # bytes: the largest peak resident size of one Pagefind process
     peak_rss_sum: int = 0      # bytes: the sum of the peaks of the processes that ran at the same time, at most
@@ -130,13 +131,17 @@ def _group_order(name: str) -> tuple:
 
 
 def search_files(site: Site, files: list[OutputFile], diags: Diagnostics,
-                 cache: BuildCache | None = None, stats: SearchStats | None = None) -> list[OutputFile]:
+                 cache: BuildCache | None = None, stats: SearchStats | None = None,
+                 stale_ok: bool = False) -> list[OutputFile]:
     """The Pagefind indexes of the briefing pages among ``files``, as output files under ``pagefind/``.
 
     With a ``cache``, a group whose key is unchanged is taken from the previous
-    output instead of being indexed again. A failure (the Pagefind binary
-    missing or crashing) is reported as one error in ``diags`` and returns no
-    files; the caller then does not publish.
+    output instead of being indexed again. ``stale_ok`` (``briefings serve``, to
+    reload the browser before indexing) also takes a changed group's previous
+    index as it is, and lists it in ``stats.stale``: the caller must index it
+    again (:func:`search_files` without ``stale_ok``) and publish that. A failure
+    (the Pagefind binary missing or crashing) is reported as one error in
+    ``diags`` and returns no files; the caller then does not publish.
     """
     stats = stats if stats is not None else SearchStats()
     groups = briefing_groups(site, files)
@@ -145,7 +150,7 @@ def search_files(site: Site, files: list[OutputFile], diags: Diagnostics,
         diags.warning(SEARCH_DIR, message, hint="the search works; pin pagefind to a version this generator knows")
 
     try:
-        out = index_groups(groups, cache, warn, stats)
+        out = index_groups(groups, cache, warn, stats, stale_ok=stale_ok)
     except FileNotFoundError as exc:
         diags.error(SEARCH_DIR, f"cannot build the search index: {exc}",
                     hint="install the Pagefind binary: pip install 'pagefind[bin]' (make site does)")
@@ -180,9 +185,11 @@ def _code_digest() -> bytes:
 
 
 def index_groups(groups: dict[str, list[OutputFile]], cache: BuildCache | None,
-                 warn: Callable[[str], None] | None, stats: SearchStats) -> list[OutputFile]:
+                 warn: Callable[[str], None] | None, stats: SearchStats,
+                 stale_ok: bool = False) -> list[OutputFile]:
     """Every group's bundle as output files: reused from the last output where the cache
-    allows, else indexed (several groups at a time). Raises if Pagefind fails."""
+    allows, else indexed (several groups at a time). ``stale_ok``: see :func:`search_files`.
+    Raises if Pagefind fails."""
     started = time.perf_counter()
     binary = pagefind_binary()
     version = pagefind_version(binary)
@@ -192,6 +199,12 @@ def index_groups(groups: dict[str, list[OutputFile]], cache: BuildCache | None,
     for name, pages in groups.items():
         key = group_key(name, pages, version)
         reused = _reuse(cache, name, key) if cache is not None else None
+        if reused is None and stale_ok and cache is not None:
+            reused = _reuse(cache, name, None)
+            if reused is not None:
+                out += reused
+                stats.stale.append(name)
+                continue
         if reused is None:
             todo[name] = key
             continue
@@ -214,10 +227,11 @@ class _Stored:  # what BuildCache.previous_output checks
     size: int
 
 
-def _reuse(cache: BuildCache, name: str, key: bytes) -> list[OutputFile] | None:
-    """The group's files from the previous output, if its key matches and every file is intact."""
+def _reuse(cache: BuildCache, name: str, key: bytes | None) -> list[OutputFile] | None:
+    """The group's files from the previous output, if its key matches (any key when ``key``
+    is None: a stale index, still recorded under its old key) and every file is intact."""
     entry = cache.search_index(name)
-    if entry is None or entry[0] != key:
+    if entry is None or (key is not None and entry[0] != key):
         return None
     files = []
     for path, sha256, size in entry[1]:

@@ -11,15 +11,19 @@ to a clean one.
 
 from __future__ import annotations
 
+import io
+import time
 from pathlib import Path
 
 import pytest
 from conftest import briefing, tree_digest
+from test_devserver import Events
 from test_incremental import Walk
 
 import generator.search as search
-from generator.build import Paths, build
+from generator.build import Paths, build, finish_search
 from generator.cache import BuildCache
+from generator.devserver import DevServer
 
 
 @pytest.fixture
@@ -64,6 +68,75 @@ def test_one_edit_reindexes_only_its_year(sample, indexed, tmp_path):
     assert indexed[1:] == [["2021"]]
     assert {p: p.stat().st_mtime_ns for p in (sample.output / "pagefind/2022").rglob("*") if p.is_file()} == before
     assert wasm.is_file()
+    assert tree_digest(sample.output) == clean(paths, tmp_path / "clean")
+
+
+def test_search_later_publishes_the_old_index_then_finish_search_the_clean_site(sample, indexed, tmp_path):
+    """What `briefings serve` does on a save: reload first, index the changed year after."""
+    paths = sample.paths()
+    cache = BuildCache.for_content(paths.content)
+    assert build(paths, cache=cache).ok
+    old_2021 = tree_digest(sample.output / "pagefind/2021")
+    path = sample.content / "briefings/2021/2021-11-30-riga.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("In Riga.", "In Riga, in November."), encoding="utf-8")
+    result = build(paths, cache=cache, search_later=True, save_cache=False)
+    assert result.ok and result.stale_search == ["2021"]
+    assert indexed[1:] == []  # Pagefind did not run before publishing
+    assert "in November" in (sample.output / "briefings/2021/11/riga/index.html").read_text(encoding="utf-8")
+    assert tree_digest(sample.output / "pagefind/2021") == old_2021
+    finish_search(paths, result)
+    assert result.ok and result.stale_search == [] and indexed[1:] == [["2021"]]
+    assert tree_digest(sample.output / "pagefind/2021") != old_2021
+    # The cache knows 2021 was indexed again: the next build indexes nothing.
+    cache.save(prune=True)
+    assert build(paths, cache=BuildCache.for_content(paths.content)).ok and indexed[2:] == []
+    assert tree_digest(sample.output) == clean(paths, tmp_path / "clean")
+
+
+def test_finish_search_failing_keeps_the_published_site_and_says_why(sample, indexed, tmp_path, monkeypatch):
+    paths = sample.paths()
+    cache = BuildCache.for_content(paths.content)
+    assert build(paths, cache=cache).ok
+    path = sample.content / "briefings/2021/2021-11-30-riga.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("In Riga.", "In Riga, in November."), encoding="utf-8")
+    result = build(paths, cache=cache, search_later=True, save_cache=False)
+    published = tree_digest(sample.output)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("pagefind exited with status 101")
+
+    monkeypatch.setattr(search, "_index_many", broken)
+    finish_search(paths, result)
+    assert not result.ok
+    assert [d.format() for d in result.diagnostics.errors] == [
+        "pagefind: error: cannot build the search index: Pagefind failed: pagefind exited with status 101"
+        " (run the build again; if it persists, report it with this message)"]
+    assert tree_digest(sample.output) == published
+
+
+def test_a_stale_index_never_reaches_a_normal_build(sample, indexed, tmp_path):
+    """If serve stops between the two steps, the next build still indexes the year."""
+    paths = sample.paths()
+    cache = BuildCache.for_content(paths.content)
+    assert build(paths, cache=cache).ok
+    path = sample.content / "briefings/2021/2021-11-30-riga.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("In Riga.", "In Riga, in November."), encoding="utf-8")
+    assert build(paths, cache=cache, search_later=True).stale_search == ["2021"]  # cache saved here
+    assert build(paths, cache=BuildCache.for_content(paths.content)).ok
+    assert indexed[1:] == [["2021"]]
+    assert tree_digest(sample.output) == clean(paths, tmp_path / "clean")
+
+
+def test_search_later_indexes_a_new_year_at_once(sample, indexed, tmp_path):
+    """A year with no index yet has nothing to show meanwhile: it is indexed before publishing."""
+    paths = sample.paths()
+    cache = BuildCache.for_content(paths.content)
+    assert build(paths, cache=cache).ok
+    sample.add("2019/2019-05-02-glacier.md", briefing("Glacier survey", "2019-05-02", "Ice cores were drilled.",
+                                                      topics="[Glaciology]"))
+    result = build(paths, cache=cache, search_later=True, save_cache=False)
+    assert result.ok and "2019" in indexed[1] and "2019" not in result.stale_search
+    finish_search(paths, result)
     assert tree_digest(sample.output) == clean(paths, tmp_path / "clean")
 
 
@@ -137,3 +210,33 @@ def test_random_edits_with_the_search_index_match_a_clean_build(tmp_path: Path, 
         result = build(paths, cache=cache)
         assert result.ok, (log, [d.format() for d in result.diagnostics.errors])
         assert tree_digest(walk.output) == clean(paths, tmp_path / f"clean-{step}"), log
+
+
+def test_a_save_reloads_before_its_year_is_indexed_then_the_output_is_a_clean_build(sample, tmp_path) -> None:
+    """With the real search index: the browser is told to reload as soon as the pages
+    are written; the changed year's index follows, and the output ends up exactly
+    what `briefings build` writes."""
+    log = io.StringIO()
+    (tmp_path / "seeds").mkdir()
+    server = DevServer(sample.paths(), port=0, seeds=tmp_path / "seeds", out=log)
+    server.start()
+    events = Events(server)
+    try:
+        time.sleep(0.2)
+        path = sample.content / "briefings/2021/2021-11-30-riga.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("In Riga.", "In Riga, in November."),
+                        encoding="utf-8")
+        events.wait("reload", timeout=30)
+        end = time.monotonic() + 30
+        while "search index of 2021 updated" not in log.getvalue() and time.monotonic() < end:
+            time.sleep(0.05)
+        text = log.getvalue()
+        assert "search index of 2021 updated" in text, text
+        assert text.rindex("rebuilt:") < text.index("search index of 2021 updated")
+        time.sleep(0.2)  # the cache is saved after that line
+    finally:
+        events.close()
+        server.stop()
+    clean = build(sample.paths(tmp_path / "clean"))
+    assert clean.ok
+    assert tree_digest(sample.output) == tree_digest(tmp_path / "clean")
