@@ -36,8 +36,10 @@ import os
 import pickle
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
+from typing import TypeVar
 from pathlib import Path, PurePosixPath
 
 import generator
@@ -49,6 +51,8 @@ from generator.model import Briefing
 from generator.progress import ProgressFactory
 from generator.text import TextFeatures
 from generator.text import features as text_features
+
+T = TypeVar("T")
 
 FORMAT = 4
 #: The file ends with the BLAKE2b hex digest of what follows the header line.
@@ -142,6 +146,15 @@ class BuildCache:
         self._used_markdown: set = set()
         self._used_pages: set = set()
         self._used_search: set = set()
+        self._environment: tuple[str, object] | None = None  # memory only: see environment()
+
+    def environment(self, key: str, make: Callable[[], T]) -> T:
+        """The theme's template environment (compiled templates included) for theme
+        fingerprint ``key``: the one made for the last build when the theme is the same
+        (``briefings serve`` then compiles no template again), else ``make()``."""
+        if self._environment is None or self._environment[0] != key:
+            self._environment = (key, make())
+        return self._environment[1]  # type: ignore[return-value]
 
     # -- the file --------------------------------------------------------------
     @classmethod

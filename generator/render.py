@@ -129,7 +129,10 @@ def render_site(site: Site, theme_dir: Path, diags: Diagnostics, *, cache: Build
 
     Pages whose inputs did not change since the build that filled ``cache`` are
     reused, the others rendered on all cores (see generator/pages.py)."""
-    env = make_environment(theme_dir)
+    theme_key = tree_fingerprint(theme_dir)
+    env = cache.environment(f"{theme_dir.absolute()}\x00{theme_key}", lambda: make_environment(theme_dir)) \
+        if cache is not None \
+        else make_environment(theme_dir)
     pages: list[tuple[str, str | None, str, dict]] = []  # (output path, page url, template, context)
 
     pages.append(("index.html", "/", "home.html", {"briefings": site.briefings[: site.config.home_count]}))
@@ -160,7 +163,7 @@ def render_site(site: Site, theme_dir: Path, diags: Diagnostics, *, cache: Build
     common = {"site": site, "config": site.config, "taxonomies": site.taxonomies}
     files: list[OutputFile] = []
     rendered = render_pages(env, pages, common, page_error=page_error, cache=cache, progress=progress,
-                            theme_key=tree_fingerprint(theme_dir), config_key=repr(dataclasses.astuple(site.config)),
+                            theme_key=theme_key, config_key=repr(dataclasses.astuple(site.config)),
                             helpers=lambda page_url: {"url": PageLinks(page_url, site.config.base_path)},
                             renderers=render_links.RENDERERS)
     for (out, *_), page in zip(pages, rendered):

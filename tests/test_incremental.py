@@ -260,6 +260,25 @@ def test_a_body_edit_does_not_render_the_lists_that_name_the_briefing_again(samp
     assert "feed.xml" in rendered
 
 
+def test_a_kept_cache_compiles_the_templates_once_until_the_theme_changes(sample, tmp_path: Path) -> None:
+    theme = tmp_path / "theme"
+    shutil.copytree(sample.paths().theme, theme)
+    paths = Paths(content=sample.content, theme=theme, output=sample.output)
+    cache = BuildCache.for_content(sample.content)
+    made = []
+    real = cache.environment
+    cache.environment = lambda key, make: real(key, lambda: made.append(key) or make())
+    assert build(paths, cache=cache, search=False).ok
+    assert build(paths, cache=cache, search=False).ok
+    assert len(made) == 1
+    base = theme / "templates/base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace("</footer>", "Edited footer</footer>", 1),
+                    encoding="utf-8")
+    assert build(paths, cache=cache, search=False).ok
+    assert len(made) == 2
+    assert "Edited footer" in (sample.output / "index.html").read_text(encoding="utf-8")
+
+
 def cache_file(site) -> Path:  # noqa: ANN001
     return site.root / CACHE_DIR / CACHE_FILE
 
