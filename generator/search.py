@@ -121,6 +121,37 @@ def briefing_groups(site: Site, files: list[OutputFile]) -> dict[str, list[Outpu
     return {name: groups[name] for name in sorted(groups, key=_group_order)}
 
 
+_BODY_TAG = re.compile(rb"<([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])[^>]*\sdata-pagefind-body(?=[\s=/>])")
+_HTML_TAG = re.compile(rb"<html(?=[\s>])[^>]*>", re.IGNORECASE)
+
+
+def indexed_part(page: bytes) -> bytes:
+    """What Pagefind reads of a page: its ``<html>`` tag (the language) and the element
+    marked ``data-pagefind-body``, as a page of its own; the page as it is when that
+    cannot be told (no such element, several, or any ``data-pagefind-*`` attribute
+    outside it: Pagefind reads those wherever they are).
+
+    Both the indexer and an index's key (:func:`group_key`) get this part, so a change
+    elsewhere on a page (the list of related briefings, the links to the previous and
+    next) does not index its year again. It gives the very index the whole page gives
+    (tests/test_search.py compares them)."""
+    m = _BODY_TAG.search(page)
+    if m is None:
+        return page
+    tags = re.compile(rb"<(/?)" + re.escape(m.group(1)) + rb"(?=[\s/>])", re.IGNORECASE)
+    depth, end = 0, -1
+    for t in tags.finditer(page, m.start()):
+        depth += -1 if t.group(1) else 1
+        if depth == 0:
+            end = page.find(b">", t.end()) + 1
+            break
+    if end <= 0 or b"data-pagefind-" in page[:m.start()] or b"data-pagefind-" in page[end:]:
+        return page
+    html = _HTML_TAG.search(page, 0, m.start())
+    return b"".join((b"<!doctype html>", html.group(0) if html else b"<html>", b"<body>",
+                     page[m.start():end], b"</body></html>\n"))
+
+
 def briefing_pages(site: Site, files: list[OutputFile]) -> list[OutputFile]:
     """The rendered pages of briefings, all groups together."""
     return [page for pages in briefing_groups(site, files).values() for page in pages]
@@ -144,7 +175,8 @@ def search_files(site: Site, files: list[OutputFile], diags: Diagnostics,
     ``diags`` and returns no files; the caller then does not publish.
     """
     stats = stats if stats is not None else SearchStats()
-    groups = briefing_groups(site, files)
+    groups = {name: [OutputFile(page.path, indexed_part(page.data)) for page in pages]
+              for name, pages in briefing_groups(site, files).items()}
 
     def warn(message: str) -> None:
         diags.warning(SEARCH_DIR, message, hint="the search works; pin pagefind to a version this generator knows")

@@ -68,7 +68,8 @@ def test_briefing_page_links_related_previous_next_and_other_outlets(sample):
     result = sample.build()
     assert result.ok, sample.messages(result)
     doc = page(sample.output, "/briefings/2022/01/ministers-meet/")
-    foot = doc.select_one(".briefing__foot")
+    foot = doc.select_one(".briefing__links")
+    assert foot.find_parent("article") is None  # outside what the search indexes
     related = foot.select(".related .xlinks > li")
     # written-answers shares Arms control, Jens Stoltenberg, NATO, Russia (ln 6/2 each) with it
     assert related[0].a.get_text() == "Written answers sent to Moscow"

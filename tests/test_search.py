@@ -209,3 +209,41 @@ def test_each_year_is_indexed_by_its_own_process(sample):
     assert stats.groups == stats.indexed == ["2022", "2021", "undated"] and stats.reused == []
     assert stats.processes == 3
     assert 0 < stats.peak_rss <= stats.peak_rss_sum < 1024 ** 3
+
+
+def test_the_indexer_gets_only_the_indexed_part_and_it_gives_the_same_index(sample, tmp_path):
+    """Pagefind is handed each briefing page cut down to its <html> tag and the
+    data-pagefind-body element: the bundle is byte for byte what the whole pages give."""
+    from generator.model import OutputFile
+    from generator.search import index_pages, indexed_part
+    assert sample.build().ok
+    pages = [OutputFile(p.relative_to(sample.output).as_posix(), p.read_bytes())
+             for p in sorted((sample.output / "briefings/2022").rglob("index.html"))]
+    parts = [OutputFile(p.path, indexed_part(p.data)) for p in pages]
+    assert all(len(part.data) < len(page.data) / 2 for part, page in zip(parts, pages))
+    assert all(b"Related briefings" not in part.data and b"data-pagefind-body" in part.data for part in parts)
+    (tmp_path / "whole").mkdir()
+    (tmp_path / "part").mkdir()
+    whole, _ = index_pages(pages, tmp_path / "whole", "pagefind/2022")
+    part, _ = index_pages(parts, tmp_path / "part", "pagefind/2022")
+    assert [(f.path, f.data) for f in part] == [(f.path, f.data) for f in whole]
+    # and what the build published for 2022 is that bundle
+    assert {f.path.removeprefix("pagefind/2022/"): f.data for f in whole} == bundles(sample.output)["2022"]
+
+
+def test_indexed_part_falls_back_to_the_whole_page_when_it_cannot_tell():
+    from generator.search import indexed_part
+    page = (b'<!doctype html><html lang="de"><head><title>T</title></head><body><nav>menu</nav>'
+            b'<article class="x" data-pagefind-body><p>Text</p><article>nested</article>'
+            b'<footer data-pagefind-ignore><a data-pagefind-filter="topic">NATO</a></footer></article>'
+            b'<aside>Related</aside></body></html>')
+    assert indexed_part(page) == (b'<!doctype html><html lang="de"><body><article class="x" data-pagefind-body>'
+                                  b'<p>Text</p><article>nested</article><footer data-pagefind-ignore>'
+                                  b'<a data-pagefind-filter="topic">NATO</a></footer></article></body></html>\n')
+    for whole in (
+        b"<html><body><p>no body element</p></body></html>",
+        b'<html><body><div data-pagefind-meta="x:y"></div><article data-pagefind-body>T</article></body></html>',
+        b'<html><body><article data-pagefind-body>A</article><article data-pagefind-body>B</article></body></html>',
+        b"<html><body><article data-pagefind-body>never closed</body></html>",
+    ):
+        assert indexed_part(whole) == whole

@@ -153,6 +153,21 @@ def test_moving_a_briefing_to_another_year_reindexes_both(sample, indexed, tmp_p
     assert tree_digest(sample.output) == clean(paths, tmp_path / "clean")
 
 
+def test_a_change_in_other_pages_links_does_not_reindex_their_years(sample, indexed, tmp_path):
+    """A new 2022 briefing sharing Riga's terms joins the 2021 page's related briefings
+    (and the undated note's): their pages change, their indexes do not."""
+    paths = sample.paths()
+    cached_build(paths)
+    riga = sample.output / "briefings/2021/11/riga/index.html"
+    before = riga.read_bytes()
+    sample.add("2022/2022-02-01-baltic.md", briefing("Baltic air policing", "2022-02-01", "Jets over Latvia.",
+                                                     topics="[Deterrence, Diplomacy]", places="[Latvia]"))
+    cached_build(paths)
+    assert riga.read_bytes() != before and b"Baltic air policing" in riga.read_bytes()
+    assert indexed[1:] == [["2022"]]
+    assert tree_digest(sample.output) == clean(paths, tmp_path / "clean")
+
+
 def test_a_new_undated_briefing_reindexes_the_undated_group_only(sample, indexed, tmp_path):
     paths = sample.paths()
     cached_build(paths)
