@@ -97,8 +97,9 @@ def link(config: Config, briefings: list[Briefing], diags: Diagnostics,
 def cross_link(site: Site, features: Features | None = None, memo: dict | None = None) -> None:
     """Set the links between briefings, terms and periods (data for the templates).
     ``features(b)``: the words of a body (default: computed; the build passes cached ones);
-    ``memo``: what the last build kept of the related briefings' text vectors (see
-    :func:`generator.related.text_vectors`), updated in place; it only saves work."""
+    ``memo``: what the last build kept of the related briefings (text vectors, lists: see
+    :func:`generator.related.text_vectors` and :func:`~generator.related.link_related`),
+    updated in place; it only saves work."""
     briefings = site.briefings
     position = {id(b): i for i, b in enumerate(briefings)}
     # Stories are found in the background, in one part per core, while the related
@@ -114,7 +115,7 @@ def cross_link(site: Site, features: Features | None = None, memo: dict | None =
     scorer = Scorer(briefings, site.taxonomies, site.config.related, features, memo.setdefault("vectors", {}))
     pairs = [(briefings[i], briefings[j]) for p in parts for i, j in p.result()]
     site.stories = group_stories(briefings, pairs=pairs)
-    link_related(briefings, site.taxonomies, site.config.related, scorer=scorer)
+    link_related(briefings, site.taxonomies, site.config.related, scorer=scorer, memo=memo.setdefault("related", {}))
     site.timeline = build_timeline(site.briefings, site.taxonomies.get("topics"))
 
 

@@ -12,7 +12,10 @@ The score of briefing *b* as related to briefing *a* (it is symmetric) is
   ``w[tax]`` is the weight of the term's taxonomy (topics, people, organizations, places).
 - ``cos(a, b)`` is the cosine of the TF-IDF vectors of the two bodies (content words, see
   :mod:`generator.text`), each cut to its ``TEXT_TERMS`` heaviest words: 0 for unrelated
-  wording, 1 for the same text.
+  wording, 1 for the same text. A word's document frequency is rounded down to a quarter
+  octave (:func:`word_idf`: its idf is at most ln 2 / 4 ≈ 0.17 higher), so that an edit,
+  which changes the frequency of the words it adds or removes by one, seldom changes the
+  weights of other bodies: only then can the lists of briefings not near the edit be kept.
 - The time part counts only when both are dated: 1 on the same day, ½ after
   ``half_life_days``, ¼ after twice that.
 - Nearness alone never makes briefings related: a pair must share a term with idf > 0, or
@@ -29,10 +32,19 @@ candidates found otherwise. The partial scores gathered while walking rank the c
 the best ``max(4·count, SHORTLIST)`` are scored exactly. Work per briefing is bounded by
 ``4·CANDIDATES + POSTINGS_CAP`` postings walked: linear in N. In archives smaller than ``SHORTLIST``
 (and ``POSTINGS_CAP``) briefings the result is exact.
+
+Between builds (:func:`link_related` with a ``memo``): a briefing's list is a function of
+its own *signature* (text vector, terms, date, URL, the briefings of its story), of the
+posting lists of its keys (its terms and words), and of the signatures of the briefings in
+the posting lists it walked. So a list is scored again only if its briefing changed, if one
+of its keys was gained or lost by some briefing, or if it walked a key of a changed
+briefing; every other list is the one the last build found. After a body edit at 10,000
+briefings, a few hundred lists are scored instead of 10,000.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import sys
 from collections import Counter, defaultdict
@@ -62,20 +74,36 @@ REASON_TERMS = 3
 TermKey = tuple[str, str]  # (taxonomy, term slug)
 
 
+_QUARTER_OCTAVE = math.log(2) / 4
+
+
+def word_idf(n: int, df: int) -> float:
+    """``ln(n / df')``, ``df'`` being ``df`` rounded down to a power of 2^¼ (exact integer
+    arithmetic: the largest ``b`` with ``2^b <= df^4``)."""
+    return math.log(n) - ((df ** 4).bit_length() - 1) * _QUARTER_OCTAVE
+
+
+def _weight_class(n: int, df: int | None) -> int | None:
+    """What a word's weight depends on, given its document frequency (None: no weight)."""
+    if df is None or df >= n:
+        return None
+    return (df ** 4).bit_length()
+
+
 def text_vectors(briefings: list[Briefing], features: Features | None = None,
                  memo: dict | None = None) -> list[dict[str, float]]:
     """Unit TF-IDF vector of each body, cut to its ``TEXT_TERMS`` heaviest words.
 
     ``memo`` carries the vectors from one build to the next (the build cache keeps it;
     it is updated in place). A body's vector depends only on its words, the number of
-    briefings and the document frequency of its own words, so after an edit only the
-    bodies that changed, or that contain a word whose document frequency changed, are
+    briefings and the rounded document frequency of its own words, so after an edit only
+    the bodies that changed, or that contain a word whose rounded frequency changed, are
     weighed again; with another number of briefings, all are."""
     features = features or (lambda b: text_features(b.body))
     texts = [features(b).words for b in briefings]
     counts = Counter(texts)  # the same words in two briefings: one vector
     n = len(briefings)
-    previous = memo if memo and memo.get("format") == 1 and memo.get("n") == n else None
+    previous = memo if memo and memo.get("format") == 2 and memo.get("n") == n else None
     if previous is not None:
         old: dict[str, tuple[int, dict]] = previous["bodies"]
         df = dict(previous["df"])
@@ -89,7 +117,8 @@ def text_vectors(briefings: list[Briefing], features: Features | None = None,
         for w in touched:
             if df[w] == 0:
                 del df[w]
-        changed = {w for w in touched if df.get(w) != previous["df"].get(w)}
+        changed = {w for w in touched
+                   if _weight_class(n, df.get(w)) != _weight_class(n, previous["df"].get(w))}
     else:
         old, df, changed = {}, {}, set()
         for t, k in counts.items():
@@ -99,7 +128,7 @@ def text_vectors(briefings: list[Briefing], features: Features | None = None,
 
     def weigh(t: str) -> dict[str, float]:
         if not idf:
-            idf.update((w, math.log(n / k)) for w, k in df.items() if k < n)
+            idf.update((w, word_idf(n, k)) for w, k in df.items() if k < n)
         c = Counter(t.split())
         weights = [(w, tf * idf[w]) for w, tf in c.items() if w in idf]
         top = sorted(weights, key=lambda kv: (-kv[1], kv[0]))[:TEXT_TERMS]
@@ -117,7 +146,7 @@ def text_vectors(briefings: list[Briefing], features: Features | None = None,
     vectors = {t: old[t][1] if still_right(t) else weigh(t) for t in counts}
     if memo is not None:
         memo.clear()
-        memo.update({"format": 1, "n": n, "df": df, "bodies": {t: (k, vectors[t]) for t, k in counts.items()}})
+        memo.update({"format": 2, "n": n, "df": df, "bodies": {t: (k, vectors[t]) for t, k in counts.items()}})
     return [vectors[t] for t in texts]
 
 
@@ -185,13 +214,17 @@ class Scorer:
         return RelatedLink(briefing=self.briefings[j], score=score, shared=names,
                            similar_text=cos >= MIN_TEXT and text >= terms)
 
-    def candidates(self, i: int) -> Counter:
+    def keys(self, i: int) -> list[str]:
+        """Briefing ``i``'s keys: its terms (``taxonomy\0slug``) and the words of its text vector."""
+        return [tk[0] + "\0" + tk[1] for tk in self.terms[i]] + list(self.vectors[i])
+
+    def candidates(self, i: int, walked: list[str] | None = None) -> Counter:
         """Briefings sharing an uncommon term or heavy word with briefing ``i``, with partial scores.
 
         Posting lists are walked shortest (rarest key) first, and the walk stops once
         ``CANDIDATES`` briefings are found or ``4·CANDIDATES`` postings walked: rare keys carry
         the highest partial scores, and the work per briefing stays bounded whatever the
-        archive's size."""
+        archive's size. ``walked`` gets the keys of the posting lists walked."""
         walks = []  # (length, order, members, gain per member or word weight)
         for tk in self.terms[i]:
             members = self.postings[tk]
@@ -207,11 +240,13 @@ class Scorer:
         walks.sort(key=lambda walk: walk[:3])
         acc: Counter = Counter()
         vectors = self.vectors
-        walked = 0
+        steps = 0
         for length, is_word, key, members, gain in walks:
-            if len(acc) > CANDIDATES or walked > 4 * CANDIDATES:
+            if len(acc) > CANDIDATES or steps > 4 * CANDIDATES:
                 break
-            walked += length
+            steps += length
+            if walked is not None:
+                walked.append(key)
             if is_word:
                 for j in members:
                     acc[j] += gain * vectors[j][key]
@@ -221,10 +256,11 @@ class Scorer:
         acc.pop(i, None)
         return acc
 
-    def related(self, i: int, count: int, exclude: frozenset[int] = frozenset()) -> list[RelatedLink]:
+    def related(self, i: int, count: int, exclude: frozenset[int] = frozenset(),
+                walked: list[str] | None = None) -> list[RelatedLink]:
         if count <= 0:
             return []
-        acc = self.candidates(i)
+        acc = self.candidates(i, walked)
         for j in exclude:
             acc.pop(j, None)
         shortlist = sorted(acc, key=lambda j: (-acc[j], j))[:max(4 * count, SHORTLIST)]
@@ -234,24 +270,90 @@ class Scorer:
 
 
 def link_related(briefings: list[Briefing], taxonomies: dict[str, Taxonomy], config: RelatedConfig,
-                 features: Features | None = None, scorer: Scorer | None = None) -> None:
+                 features: Features | None = None, scorer: Scorer | None = None,
+                 memo: dict | None = None) -> int:
     """Set ``related`` on every briefing (``briefings`` in site order). Briefings of the same
     story (set by :mod:`generator.stories` before) are left out: the page lists them apart.
     The briefings are scored on all cores (see :mod:`generator.parallel`).
 
-    Every list is scored on every build: a list depends on the text vectors of the
-    briefings it may walk, and an edit that changes one body's words changes the
-    document frequency of those words, so the vectors of every body that has one of
-    them (measured: keyed by all their inputs, 9,763 of 10,000 lists would have to be
-    scored again after one added sentence)."""
+    ``memo`` carries the lists from one build to the next (updated in place): a list is
+    scored again only when what it depends on changed (see the module's docstring); the
+    others are taken as they were. Returns how many lists were scored."""
     scorer = scorer or Scorer(briefings, taxonomies, config, features)
+    keys = [b.path for b in briefings]
+    position = {k: i for i, k in enumerate(keys)}
+    story = [tuple(o.path for o in b.story.others(b)) if b.story else () for b in briefings]
+    own_keys = [scorer.keys(i) for i in range(len(briefings))]
+    signature = [_signature(scorer, b, own_keys[i], story[i]) for i, b in enumerate(briefings)]
+    scope = repr((len(briefings), config))
+    names = {tk[0] + "\0" + tk[1]: name for tk, name in scorer.names.items()}
+    valid = memo and memo.get("format") == 1 and memo.get("scope") == scope
+    old = memo["lists"] if valid else None
+    todo = _dirty(old, keys, own_keys, signature, scorer, memo["names"], names) if valid else range(len(briefings))
 
-    def one(i: int) -> list[tuple[int, float, tuple[str, ...], bool]]:
-        b = briefings[i]
-        exclude = frozenset(scorer.index[id(o)] for o in b.story.others(b)) if b.story else frozenset()
-        return [(scorer.index[id(link.briefing)], link.score, link.shared, link.similar_text)
-                for link in scorer.related(i, config.count, exclude)]
+    def one(i: int) -> tuple[tuple[str, ...], tuple]:
+        exclude = frozenset(position[k] for k in story[i])
+        walked: list[str] = []
+        found = scorer.related(i, config.count, exclude, walked)
+        return tuple(walked), tuple((link.briefing.path, link.score, link.shared, link.similar_text)
+                                    for link in found)
 
-    for b, found in zip(briefings, parallel.run(one, range(len(briefings)))):
-        b.related = [RelatedLink(briefing=briefings[j], score=score, shared=shared, similar_text=similar)
+    lists = dict(old) if old is not None else {}
+    for i, entry in zip(todo, parallel.run(one, todo)):
+        lists[keys[i]] = (signature[i], own_keys[i]) + entry
+    lists = {k: lists[k] for k in keys}  # removed briefings dropped
+    for b in briefings:
+        _, _, _, found = lists[b.path]
+        b.related = [RelatedLink(briefing=briefings[position[j]], score=score, shared=shared, similar_text=similar)
                      for j, score, shared, similar in found]
+    if memo is not None:
+        memo.clear()
+        memo.update({"format": 1, "scope": scope, "lists": lists, "names": names, "scored": len(todo)})
+    return len(todo)
+
+
+def _signature(scorer: Scorer, b: Briefing, keys: list[str], story: tuple[str, ...]) -> bytes:
+    """Everything of a briefing that another briefing's list (or its own) may read."""
+    i = scorer.index[id(b)]
+    # Its terms are among its keys; their weights (idf) change only when some briefing gains
+    # or loses the term, which marks every list that has the term (see _dirty).
+    parts = (b.url, b.date.toordinal() if b.date else None, sorted(keys), sorted(scorer.vectors[i].items()), story)
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _dirty(old: dict, keys: list[str], own_keys: list[list[str]], signature: list[bytes],
+           scorer: Scorer, old_names: dict[str, str], names: dict[str, str]) -> list[int]:
+    """The positions of the briefings whose list must be scored again (see the module's docstring)."""
+    changed: set[str] = set()        # briefings whose signature changed (or that are new)
+    touched: set[str] = set()        # keys of changed briefings, old and new
+    gained_or_lost: set[str] = set()  # keys whose posting list changed
+    seen = set(keys)
+    for i, k in enumerate(keys):
+        entry = old.get(k)
+        if entry is not None and entry[0] == signature[i]:
+            continue
+        changed.add(k)
+        before = set(entry[1]) if entry is not None else set()
+        now = set(own_keys[i])
+        touched |= before | now
+        gained_or_lost |= before ^ now
+    for k, entry in old.items():
+        if k not in seen:  # removed
+            touched |= set(entry[1])
+            gained_or_lost |= set(entry[1])
+    # A word's posting list counts only in the walks, and only while it is short enough to
+    # be walked (its length moved by at most one per changed briefing); a term's also gives
+    # the term's weight, in every score of the briefings that have it.
+    # A term shown by another spelling: the lists that name it among shared terms show it.
+    gained_or_lost |= {k for k, name in names.items() if old_names.get(k, name) != name}
+    slack = len(changed) + sum(1 for k in old if k not in seen)
+    postings = scorer.word_postings
+    gained_or_lost = {k for k in gained_or_lost
+                      if "\0" in k or len(postings.get(k, ())) <= POSTINGS_CAP + slack}
+    todo = []
+    for i, k in enumerate(keys):
+        entry = old.get(k)
+        if k in changed or entry is None or not gained_or_lost.isdisjoint(own_keys[i]) \
+                or not touched.isdisjoint(entry[2]):
+            todo.append(i)
+    return todo

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 from pathlib import Path
@@ -175,7 +176,8 @@ def test_vectors_carried_over_between_builds_equal_vectors_computed_afresh():
     from generator.text import features
 
     rng = random.Random(7)
-    vocabulary = [f"w{i}" for i in range(60)] + ["alliance", "summit", "treaty", "border"]
+    vocabulary = [f"w{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(60)] + [
+        "alliance", "summit", "treaty", "border"]  # words of letters only: digits are not words
 
     def body() -> str:
         return " ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 40)))
@@ -202,3 +204,78 @@ def test_vectors_carried_over_between_builds_equal_vectors_computed_afresh():
             briefings.pop(rng.randrange(len(briefings)))
         else:
             rng.choice(briefings).body = rng.choice(briefings).body  # now the same as another
+
+
+def test_lists_carried_over_between_builds_equal_lists_computed_afresh(monkeypatch):
+    """link_related's memo only saves work: after each random edit (a body, terms, a date,
+    a briefing added, removed or made a second telling of a story, a term spelt otherwise),
+    every list equals the one a build without the memo finds, scores included. After an
+    edit that changes one vector only, only the lists that walked one of its posting lists
+    are scored again."""
+    import random
+
+    # Smaller walks than in a real archive, so that a small archive shows what a big one does:
+    # a changed vector is in the walks of about CANDIDATES lists, whatever the archive's size.
+    monkeypatch.setattr(related_module, "CANDIDATES", 30)
+    monkeypatch.setattr(related_module, "POSTINGS_CAP", 40)
+    rng = random.Random(11)
+    vocabulary = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(4, 9)))
+                  for _ in range(400)]
+    zipf = [1 / (rank + 1) for rank in range(len(vocabulary))]  # a few common words, many rare ones
+    pools = {"topics": [f"Topic {c}" for c in "ABCDEFGHIJKL"], "people": [f"Person {c}" for c in "ABCDEFGHIJKLMNOPQRST"],
+             "organizations": [f"Org {c}" for c in "ABCDEFGHIJ"], "places": [f"Place {c}" for c in "ABCDEFGHIJKLMNOP"]}
+
+    def body() -> str:
+        return " ".join(rng.choices(vocabulary, zipf, k=rng.randint(40, 90)))
+
+    def terms() -> dict:
+        return {k: tuple(rng.sample(v, rng.randint(0 if k != "topics" else 1, 3))) for k, v in pools.items()}
+
+    def new(n: int) -> Briefing:
+        return Briefing(path=f"b{n:04d}.md", title=f"B{n}", slug=f"b{n:04d}", body=body(), source=f"S{n % 7}",
+                        date=dt.date(2020, 1, 1) + dt.timedelta(days=rng.randint(0, 700)), **terms())
+
+    def lists(site) -> dict:
+        return {b.path: [(r.briefing.path, r.score, r.shared, r.similar_text) for r in b.related]
+                for b in site.briefings}
+
+    briefings = [new(n) for n in range(450)]
+    config = Config(related=RelatedConfig())
+    memo: dict = {}
+    scored_after_own_word_edits = []
+    last = ""
+    for step in range(24):
+        kept = link(config, [copy.copy(b) for b in briefings], Diagnostics(), memo=memo)
+        fresh = link(config, [copy.copy(b) for b in briefings], Diagnostics())
+        assert lists(kept) == lists(fresh), f"step {step} after {last}"
+        if last == "own words":
+            scored_after_own_word_edits.append(memo["related"]["scored"])
+        last = rng.choice(["own words", "new words", "cut", "terms", "date", "add", "remove", "story", "spelling"])
+        b = rng.choice(briefings)
+        words = b.body.split()
+        if last == "own words":  # words it already has: no document frequency changes
+            b.body += " " + " ".join(rng.sample(words, 3))
+        elif last == "new words":
+            b.body += " " + " ".join(rng.sample(vocabulary, 5))
+        elif last == "cut":
+            b.body = " ".join(words[5:])
+        elif last == "terms":
+            b.topics = tuple(rng.sample(pools["topics"], 2))
+        elif last == "date":
+            b.date = b.date + dt.timedelta(days=rng.randint(-40, 40))
+        elif last == "add":
+            briefings.append(new(1000 + step))
+        elif last == "remove":
+            briefings.remove(b)
+        elif last == "spelling":  # a term everywhere spelt otherwise: same URL, same members, new name
+            name = rng.choice(b.people or b.topics)
+            respelt = name.upper() if name != name.upper() else name.title()
+            for o in briefings:
+                o.people = tuple(respelt if t == name else t for t in o.people)
+                o.topics = tuple(respelt if t == name else t for t in o.topics)
+        else:  # another outlet's telling of b: a story of two
+            other = new(2000 + step)
+            other.body, other.date, other.source = b.body, b.date, "Another outlet"
+            briefings.append(other)
+    assert scored_after_own_word_edits and max(scored_after_own_word_edits) < len(briefings) / 3, \
+        scored_after_own_word_edits
