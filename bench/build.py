@@ -136,6 +136,11 @@ def bench_size(n: int, work: Path, repeat: int) -> dict[str, list[float]]:
     return r
 
 
+#: Seconds between two saves in :func:`serve_latency`: an editor saves, then reads the page.
+#: (serve indexes the edited year just after the reload; a save made meanwhile waits for it.)
+SAVE_INTERVAL = 2.0
+
+
 def serve_latency(n: int, work: Path, rounds: int = 5) -> list[float]:
     """Seconds from saving a briefing to the reload event and the rebuilt page fetched."""
     from generator.build import Paths
@@ -178,7 +183,7 @@ def serve_latency(n: int, work: Path, rounds: int = 5) -> list[float]:
             conn.getresponse().read()
             conn.close()
             times.append(time.perf_counter() - t)
-            time.sleep(0.3)
+            time.sleep(SAVE_INTERVAL)
     finally:
         sock.close()
         server.stop()
@@ -221,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{m['ours one edit'] / m['ours cold+search']:>16.2f} {m['ours one edit'] / m['hugo one edit (related)']:>14.2f} | "
               f"{peak:>8.0f} {m['hugo MiB']:>8.0f} {m['pagefind on hugo MiB']:>12.0f}")
     print(f"\nserve, save to reloaded page on {args.sizes[0]} briefings: median {statistics.median(latency):.2f}s "
-          f"(min {min(latency):.2f}s, max {max(latency):.2f}s, {len(latency)} saves)")
+          f"(min {min(latency):.2f}s, max {max(latency):.2f}s, {len(latency)} saves {SAVE_INTERVAL:.0f} s apart)")
     print(f"(peak MiB is the largest process of a build, the search indexer included; "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB in this benchmark process)")
     return 0

@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import mimetypes
@@ -35,7 +36,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Callable, TextIO
 from urllib.parse import unquote, urlsplit
 
 from generator.build import BuildResult, Paths, build, finish_search
@@ -45,6 +46,10 @@ DEV_PREFIX = "/__briefings__/"
 #: Quiet time after the last file event before rebuilding, and the longest wait.
 DEBOUNCE = 0.08
 MAX_WAIT = 1.0
+#: After a reload is sent: how long no page must have been asked for before the search
+#: index of the changed years is built, and the longest wait for that.
+QUIET = 0.25
+MAX_QUIET_WAIT = 2.0
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
@@ -170,6 +175,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.do_GET(head=True)
 
     def do_GET(self, head: bool = False) -> None:  # noqa: N802 - stdlib name
+        if urlsplit(self.path).path == DEV_PREFIX + "events":
+            self._get(head)  # a stream open as long as the tab: not a request being served
+            return
+        with self.server.serving():
+            self._get(head)
+
+    def _get(self, head: bool) -> None:
         if not self._host_ok():
             self._send(403, b"Forbidden: unknown Host header\n", "text/plain; charset=utf-8", head=head)
             return
@@ -272,6 +284,32 @@ class DevHTTPServer(http.server.ThreadingHTTPServer):
             names |= {"127.0.0.1", "localhost", "[::1]"}
         self.allowed_hosts = {f"{n}:{port}".lower() for n in names}
         self.port = port
+        self._serving = 0
+        self._last_served = 0.0
+        self._activity = threading.Lock()
+
+    @contextlib.contextmanager
+    def serving(self):  # noqa: ANN201 - a context manager
+        """Counts a request while it is answered (see :meth:`wait_quiet`)."""
+        with self._activity:
+            self._serving += 1
+        try:
+            yield
+        finally:
+            with self._activity:
+                self._serving -= 1
+                self._last_served = time.monotonic()
+
+    def wait_quiet(self, quiet: float, longest: float, interrupt: Callable[[], bool]) -> None:
+        """Wait until no request has been answered for ``quiet`` seconds (and at least that
+        long), ``longest`` seconds at most, or until ``interrupt()``."""
+        started = time.monotonic()
+        while time.monotonic() - started < longest and not interrupt():
+            with self._activity:
+                idle = self._serving == 0 and time.monotonic() - max(self._last_served, started) >= quiet
+            if idle:
+                return
+            time.sleep(0.02)
 
 
 class DevServer:
@@ -316,6 +354,14 @@ class DevServer:
             self.say(f"rebuilt: {r.written} written, {r.unchanged} unchanged in {result.seconds:.2f}s")
             self.state.publish([])
             if result.stale_search:
+                # Open tabs reload now: their requests are answered before the indexer's
+                # work competes with them. A new save meanwhile rebuilds first (its build
+                # publishes these years' previous index again, and indexes them after).
+                self.httpd.wait_quiet(QUIET, MAX_QUIET_WAIT, interrupt=lambda: not self._events.empty()
+                                      or self._stop.is_set())
+                if not self._events.empty() or self._stop.is_set():
+                    self.cache.save(prune=result.ok)
+                    return result
                 years = ", ".join(result.stale_search)
                 started = time.perf_counter()
                 finish_search(self.paths, result)

@@ -231,3 +231,32 @@ def test_the_build_cache_is_kept_for_the_next_session(served: DevServer) -> None
     result = build_module.build(Paths(content=served.site.content, theme=served.theme, output=served.site.output),
                                 cache=cache)
     assert result.ok and result.cache.stats.parsed == 0 and result.cache.stats.rendered == 0
+
+
+def test_the_search_index_waits_for_the_pages_being_served(served: DevServer) -> None:
+    """After a reload, the indexer waits until no page has been asked for a moment, so that
+    the reloading tabs are answered first; a new save cuts the wait short."""
+    httpd = served.httpd
+    order = []
+
+    def request_in_flight() -> None:
+        with httpd.serving():
+            time.sleep(0.4)
+            order.append("request answered")
+
+    worker = threading.Thread(target=request_in_flight)
+    worker.start()
+    time.sleep(0.05)
+    httpd.wait_quiet(0.05, 30, interrupt=lambda: False)
+    order.append("indexing may start")
+    worker.join()
+    assert order == ["request answered", "indexing may start"]
+
+    order.clear()
+    worker = threading.Thread(target=request_in_flight)
+    worker.start()
+    time.sleep(0.05)
+    httpd.wait_quiet(0.05, 30, interrupt=lambda: True)  # a new save is waiting
+    order.append("wait cut short")
+    worker.join()
+    assert order == ["wait cut short", "request answered"]
