@@ -19,13 +19,15 @@ from generator.diagnostics import Diagnostics
 from generator.markup import Renderer
 from generator.model import TAXONOMIES, Briefing, Site, Taxonomy, Term
 from generator.related import Features, Scorer, link_related
-from generator.stories import dated_order, group_stories, story_pairs
+from generator.stories import group_stories, kept_pairs, story_pairs
 from generator.timeline import build_timeline
 
 #: Page names inside a taxonomy folder that a term's slug must not take.
 RESERVED_SLUGS = frozenset({"by-count"})
 #: How many related terms a term page shows.
 RELATED_TERMS = 8
+#: Below this many briefings to compare, stories are found in this process (forking costs more).
+STORIES_IN_PROCESS = 2000
 
 
 def briefing_url(b: Briefing) -> str:
@@ -98,25 +100,45 @@ def cross_link(site: Site, features: Features | None = None, memo: dict | None =
     """Set the links between briefings, terms and periods (data for the templates).
     ``features(b)``: the words of a body (default: computed; the build passes cached ones);
     ``memo``: what the last build kept of the related briefings (text vectors, lists: see
-    :func:`generator.related.text_vectors` and :func:`~generator.related.link_related`),
-    updated in place; it only saves work."""
+    :func:`generator.related.text_vectors` and :func:`~generator.related.link_related`) and of
+    the stories (:func:`generator.stories.kept_pairs`), updated in place; it only saves work."""
     briefings = site.briefings
     position = {id(b): i for i, b in enumerate(briefings)}
-    # Stories are found in the background, in one part per core, while the related
-    # briefings' text vectors are computed here; they do not depend on each other.
-    dated = len(dated_order(briefings))
-    cuts = [dated * k // parallel.workers() for k in range(parallel.workers() + 1)]
-    parts = [parallel.background(
-        lambda part=part: [(position[id(a)], position[id(b)]) for a, b in story_pairs(briefings, features, part)])
-        for part in zip(cuts, cuts[1:]) if part[0] < part[1]]
+    memo = memo if memo is not None else {}
+    # Stories are found in the background, in one process per core, while the related
+    # briefings' text vectors are computed here; they do not depend on each other. Only
+    # the parts of the timeline an edit can change are compared again (kept_pairs).
+    parts, finish = kept_pairs(briefings, features, memo.setdefault("stories", {}))
+    pending = []
+    if sum(hi - lo for lo, hi in parts) >= STORIES_IN_PROCESS:
+        pending = [parallel.background(
+            lambda group=group: [(position[id(a)], position[id(b)])
+                                 for part in group for a, b in story_pairs(briefings, features, part)])
+            for group in _spread(parts, parallel.workers())]
+        parts = []
+    found = [pair for part in parts for pair in story_pairs(briefings, features, part)]
     link_neighbours(briefings)
     link_related_terms(site.taxonomies)
-    memo = memo if memo is not None else {}
     scorer = Scorer(briefings, site.taxonomies, site.config.related, features, memo.setdefault("vectors", {}))
-    pairs = [(briefings[i], briefings[j]) for p in parts for i, j in p.result()]
-    site.stories = group_stories(briefings, pairs=pairs)
+    found += [(briefings[i], briefings[j]) for p in pending for i, j in p.result()]
+    site.stories = group_stories(briefings, pairs=finish(found))
     link_related(briefings, site.taxonomies, site.config.related, scorer=scorer, memo=memo.setdefault("related", {}))
     site.timeline = build_timeline(site.briefings, site.taxonomies.get("topics"))
+
+
+def _spread(parts: list[tuple[int, int]], n: int) -> list[list[tuple[int, int]]]:
+    """``parts`` (ranges) cut and dealt into at most ``n`` groups of about the same size."""
+    total = sum(hi - lo for lo, hi in parts)
+    groups: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    done = 0
+    for lo, hi in parts:
+        while lo < hi:
+            g = min(n - 1, done * n // total)
+            end = min(hi, lo + max(1, (g + 1) * total // n - done))
+            groups[g].append((lo, end))
+            done += end - lo
+            lo = end
+    return [g for g in groups if g]
 
 
 def link_neighbours(briefings: list[Briefing]) -> None:

@@ -21,11 +21,16 @@ Scale: briefings are visited in date order with a sliding window of ``STORY_DAYS
 briefing is compared only with its neighbours in time (one set intersection each, in C), and
 memory stays bounded by the window. Shingles found in more than ``WINDOW_CAP`` briefings of
 one window (boilerplate) are not counted.
+
+Between builds (:func:`kept_pairs`): the pairs a briefing makes with the briefings of its
+window depend only on it and on them (their words, quotations, source, date and URL), so
+only the briefings whose window holds a briefing that changed are compared again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from itertools import chain
@@ -102,6 +107,65 @@ def story_pairs(briefings: list[Briefing], features: Callable[[Briefing], TextFe
         bodies[i] = mine
         quotes[i] = my_quotes
     return pairs
+
+
+def _signature(b: Briefing, f: TextFeatures) -> bytes:
+    """What the pairs a briefing makes depend on, of itself."""
+    parts = (b.date.toordinal(), b.url or b.path, b.source.casefold() if b.source else "", f.words, f.quotes)
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def kept_pairs(briefings: list[Briefing], features: Callable[[Briefing], TextFeatures] | None, memo: dict,
+               ) -> tuple[list[tuple[int, int]], Callable[[list[tuple[Briefing, Briefing]]], list]]:
+    """Where :func:`story_pairs` must look again since the build ``memo`` remembers.
+
+    Returns ``(parts, finish)``: the parts of :func:`dated_order` whose pairs an edit can
+    have changed (``part=`` values for :func:`story_pairs`, to run as the caller likes), and
+    ``finish(found)``, which takes the pairs found there (in any order) and returns all the
+    pairs, as :func:`story_pairs` of the whole archive gives them. ``finish`` updates ``memo``."""
+    features = features or (lambda b: text_features(b.body))
+    dated = dated_order(briefings)
+    keys = [b.path for b in dated]
+    signature = [_signature(b, features(b)) for b in dated]
+    old = memo.get("pairs") if memo.get("format") == 1 else None
+    if old is None:
+        dirty = [True] * len(dated)
+    else:
+        days: set[int] = set()  # days whose briefings have a changed briefing in their window
+        for i, k in enumerate(keys):
+            entry = old.get(k)
+            if entry is None or entry[0] != signature[i]:
+                for d in {dated[i].date.toordinal(), entry[1] if entry else None} - {None}:
+                    days.update(range(d, d + STORY_DAYS + 1))
+        seen = set(keys)
+        for k, entry in old.items():
+            if k not in seen:
+                days.update(range(entry[1], entry[1] + STORY_DAYS + 1))
+        dirty = [old.get(k) is None or old[k][0] != signature[i] or dated[i].date.toordinal() in days
+                 for i, k in enumerate(keys)]
+    parts, lo = [], None
+    for i, d in enumerate(dirty + [False]):
+        if d and lo is None:
+            lo = i
+        elif not d and lo is not None:
+            parts.append((lo, i))
+            lo = None
+
+    def finish(found_pairs: list[tuple[Briefing, Briefing]]) -> list[tuple[Briefing, Briefing]]:
+        found: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        position = {k: i for i, k in enumerate(keys)}
+        for b, a in found_pairs:
+            found[a.path].append((position[b.path], b.path))
+        pairs, kept = [], {}
+        for i, k in enumerate(keys):
+            mine = tuple(j for _, j in sorted(found.get(k, ()))) if dirty[i] else old[k][2]
+            kept[k] = (signature[i], dated[i].date.toordinal(), mine)
+            pairs += [(dated[position[j]], dated[i]) for j in mine]
+        memo.clear()
+        memo.update({"format": 1, "pairs": kept, "compared": sum(dirty)})
+        return pairs
+
+    return parts, finish
 
 
 def group_stories(briefings: list[Briefing], features: Callable[[Briefing], TextFeatures] | None = None,

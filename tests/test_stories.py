@@ -127,3 +127,63 @@ def test_story_pairs_found_in_parts_are_the_whole_list(tmp_path):
     for cuts in ([0, n], [0, later[0], n], [0, *later[1:4], n], sorted({0, n, *rng.sample(range(n), 6)})):
         found = [pair for lo, hi in zip(cuts, cuts[1:]) for pair in story_pairs(site.briefings, part=(lo, hi))]
         assert found == whole, cuts
+
+
+def test_pairs_carried_over_between_builds_equal_pairs_found_afresh(tmp_path):
+    """The link memo keeps each briefing's pairs (kept_pairs); after each random edit (a
+    body made a retelling of another, a body cut, a source, a date, a briefing added or
+    removed) the pairs are exactly story_pairs of the whole archive, and a body edit
+    compares again only the briefings within STORY_DAYS after it."""
+    import copy
+    import functools
+    import random
+    import sys as _sys
+
+    from conftest import ROOT
+    _sys.path.insert(0, str(ROOT))
+    from bench.linking import generate_archive
+    from generator.link import briefing_url
+    from generator.stories import kept_pairs, story_pairs
+    from generator.text import features as text_features
+
+    content = generate_archive(400, tmp_path / "content", seed=5)
+    briefings = load_briefings(content, Diagnostics())
+    cached = functools.lru_cache(maxsize=None)(text_features)
+    features = lambda b: cached(b.body)  # noqa: E731
+    rng = random.Random(4)
+    memo: dict = {}
+    compared_after_body_edits = []
+    last = ""
+
+    def paths(pairs) -> list:
+        return [(a.path, b.path) for a, b in pairs]
+
+    for step in range(30):
+        for b in briefings:
+            b.url = briefing_url(b)
+        parts, finish = kept_pairs(briefings, features, memo)
+        kept = finish([pair for part in parts for pair in story_pairs(briefings, features, part)])
+        whole = story_pairs(briefings, features)
+        assert paths(kept) == paths(whole), f"step {step} after {last}"
+        if last in ("retell", "cut"):
+            compared_after_body_edits.append(memo["compared"])
+        last = rng.choice(["retell", "cut", "source", "date", "add", "remove"])
+        b, other = rng.sample(briefings, 2)
+        if last == "retell":  # b now tells other's story (a new pair when their dates are close)
+            b.body = other.body + "\n\nAs reported."
+            b.date = other.date + dt.timedelta(days=rng.randint(0, 3))
+        elif last == "cut":
+            b.body = b.body[: len(b.body) // 3]
+        elif last == "source":
+            b.source = other.source
+        elif last == "date":
+            b.date = b.date + dt.timedelta(days=rng.randint(-20, 20))
+        elif last == "add":
+            new = copy.copy(other)
+            new.path, new.slug, new.source = f"briefings/extra-{step}.md", f"extra-{step}", "Another outlet"
+            briefings.append(new)
+        else:
+            briefings.remove(b)
+    assert len(whole) > 10
+    assert compared_after_body_edits and max(compared_after_body_edits) < len(briefings) / 4, \
+        compared_after_body_edits
