@@ -120,7 +120,7 @@ def build(paths: Paths, *, base_url: str | None = None, write: bool = True, sear
         result.files = files
         if write and not diags.errors:
             check_output_dir(paths.output, [paths.content, theme_dir])
-            result.report = write_site(files, paths.output)
+            result.report = write_site(files, paths.output, cache.read_from_output)
     except BuildError:
         pass
     if save_cache:
@@ -143,7 +143,7 @@ def finish_search(paths: Paths, result: BuildResult) -> BuildResult:
     if result.diagnostics.errors:
         return result
     result.files = pages + index
-    result.report = write_site(result.files, paths.output)
+    result.report = write_site(result.files, paths.output, result.cache.read_from_output)
     result.stale_search = []
     result.seconds += time.perf_counter() - started
     return result

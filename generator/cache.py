@@ -34,6 +34,7 @@ import hashlib
 import json
 import os
 import pickle
+import stat
 import sys
 import tempfile
 from collections.abc import Callable
@@ -147,6 +148,9 @@ class BuildCache:
         self._used_pages: set = set()
         self._used_search: set = set()
         self._environment: tuple[str, object] | None = None  # memory only: see environment()
+        #: Output path -> (file identity, the bytes read from it) of what this build took from
+        #: the last output (see previous_output); write_site need not read those files again.
+        self.read_from_output: dict[str, tuple[tuple, bytes]] = {}
 
     def environment(self, key: str, make: Callable[[], T]) -> T:
         """The theme's template environment (compiled templates included) for theme
@@ -245,6 +249,7 @@ class BuildCache:
     def begin(self, content_dir: Path, output_dir: Path | None) -> None:
         self.stats = Stats()
         self.output_dir = output_dir
+        self.read_from_output = {}
         scope = content_scope(content_dir)
         if scope != self.parse_scope:
             self.parsed = {}
@@ -337,14 +342,19 @@ class BuildCache:
         """The bytes a page had in the last output, if they are what the entry says."""
         if self.output_dir is None:
             return None
-        target = self.output_dir / out
+        target = os.path.join(self.output_dir, out)
         try:
-            if target.is_symlink() or target.stat().st_size != entry.size:
+            st = os.lstat(target)
+            if not stat.S_ISREG(st.st_mode) or st.st_size != entry.size:
                 return None
-            data = target.read_bytes()
+            with open(target, "rb") as f:
+                data = f.read()
         except OSError:
             return None
-        return data if hashlib.sha256(data).digest() == entry.sha256 else None
+        if hashlib.sha256(data).digest() != entry.sha256:
+            return None
+        self.read_from_output[out] = ((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns), data)
+        return data
 
 
 def _parse(path: Path, content_dir: Path, root: Path | None) -> tuple[bytes | None, tuple, bytes | None]:

@@ -70,7 +70,8 @@ def previous_dir(output_dir: Path) -> Path:
     return output_dir.parent / f".{output_dir.name}.previous"
 
 
-def write_site(files: list[OutputFile], output_dir: Path) -> WriteReport:
+def write_site(files: list[OutputFile], output_dir: Path,
+               read_from_output: dict[str, tuple[tuple, bytes]] | None = None) -> WriteReport:
     """Write ``files`` as the new complete content of ``output_dir``.
 
     The new site is assembled in a folder beside ``output/`` and swapped in. Where
@@ -80,7 +81,12 @@ def write_site(files: list[OutputFile], output_dir: Path) -> WriteReport:
     ``output/``, whose bytes equal the new ones) are left alone, so a one-edit
     rebuild touches only what changed instead of recreating thousands of files
     and folders. Nothing about that folder is trusted: every file is checked
-    against the new site, and anything else in it is removed."""
+    against the new site, and anything else in it is removed.
+
+    ``read_from_output`` (:attr:`generator.cache.BuildCache.read_from_output`) tells which
+    of ``files`` hold the very bytes object read from ``output/`` during this build, and
+    the identity (device, inode, size, modification time) of the file read: while that
+    file is still the one there, it is not read again to be compared."""
     output_dir = output_dir.absolute()
     parent = output_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -112,8 +118,11 @@ def write_site(files: list[OutputFile], output_dir: Path) -> WriteReport:
                 st_old = os.lstat(old)
             except OSError:
                 st_old = None
+            known = read_from_output.get(rel) if read_from_output else None
             if st_old is not None and stat.S_ISREG(st_old.st_mode) and st_old.st_size == len(data) \
-                    and _read(old) == data:
+                    and ((known is not None and known[1] is data and known[0] == (
+                        st_old.st_dev, st_old.st_ino, st_old.st_size, st_old.st_mtime_ns))
+                         or _read(old) == data):
                 try:
                     st_t = os.lstat(target)
                 except OSError:

@@ -123,3 +123,30 @@ def test_killed_while_updating_the_kept_folder(tmp_path: Path, monkeypatch: pyte
     write_site(new, out)
     assert tree(out) == tree_of(new)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".output.previous", "output"]
+
+
+def test_files_read_from_output_during_the_build_are_not_read_again_unless_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build cache takes unchanged pages from output/ (BuildCache.previous_output) and
+    says so; write_site then trusts them only while they are still those very files."""
+    from generator.cache import BuildCache, PageEntry
+    import hashlib
+
+    out = tmp_path / "output"
+    write_site(site(index="home", a__page="a", b__page="bb"), out)
+    write_site(site(index="home", a__page="a", b__page="bb"), out)  # .output.previous exists now
+    cache = BuildCache()
+    cache.begin(tmp_path, out)
+    entry = lambda data: PageEntry(b"", (), b"", hashlib.sha256(data).digest(), len(data))  # noqa: E731
+    taken = {rel: cache.previous_output(rel, entry(data)) for rel, data in
+             (("a/page.html", b"a"), ("b/page.html", b"bb"))}
+    assert taken == {"a/page.html": b"a", "b/page.html": b"bb"}
+    (out / "b/page.html").write_bytes(b"XX")  # edited in place after it was read: same size
+    reads = []
+    real = write_module._read
+    monkeypatch.setattr(write_module, "_read", lambda path: reads.append(os.path.relpath(path, out)) or real(path))
+    files = [OutputFile("index.html", b"home"), OutputFile("a/page.html", taken["a/page.html"]),
+             OutputFile("b/page.html", taken["b/page.html"])]
+    write_site(files, out, cache.read_from_output)
+    assert tree(out) == {"index.html": b"home", "a/page.html": b"a", "b/page.html": b"bb"}
+    assert sorted(reads) == ["b/page.html", "index.html"]  # a/page.html was known; b changed since
