@@ -9,6 +9,7 @@ touches the disk.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from functools import lru_cache
 
@@ -118,7 +119,7 @@ def cross_link(site: Site, features: Features | None = None, memo: dict | None =
         parts = []
     found = [pair for part in parts for pair in story_pairs(briefings, features, part)]
     link_neighbours(briefings)
-    link_related_terms(site.taxonomies)
+    link_related_terms(site.taxonomies, memo.setdefault("terms", {}))
     scorer = Scorer(briefings, site.taxonomies, site.config.related, features, memo.setdefault("vectors", {}))
     found += [(briefings[i], briefings[j]) for p in pending for i, j in p.result()]
     site.stories = group_stories(briefings, pairs=finish(found))
@@ -150,10 +151,31 @@ def link_neighbours(briefings: list[Briefing]) -> None:
         before.next, after.previous = after, before
 
 
-def link_related_terms(taxonomies: dict[str, Taxonomy]) -> None:
+def link_related_terms(taxonomies: dict[str, Taxonomy], memo: dict | None = None) -> None:
     """``related_terms``: the terms, of any taxonomy, most often named in the same briefings
     (most shared briefings first, ties by name). Work: the sum over briefings of the square
-    of their number of terms."""
+    of their number of terms. ``memo`` keeps the result between builds (updated in place):
+    it is taken as it is while no term's name or briefings changed."""
+    h = hashlib.blake2b(digest_size=16)
+    for key, tax in taxonomies.items():
+        for term in tax.terms:
+            h.update("\0".join((key, term.slug, term.name, *(b.path for b in term.briefings), "\1")).encode(
+                "utf-8", "surrogatepass"))
+    signature = h.digest()
+    if memo is not None and memo.get("signature") == signature:
+        by_key = {(tax.key, t.slug): t for tax in taxonomies.values() for t in tax.terms}
+        for key, related in memo["related"].items():
+            by_key[key].related_terms = [(by_key[k], n) for k, n in related]
+        return
+    _link_related_terms(taxonomies)
+    if memo is not None:
+        memo.clear()
+        memo["signature"] = signature
+        memo["related"] = {(t.taxonomy, t.slug): [((o.taxonomy, o.slug), n) for o, n in t.related_terms]
+                           for tax in taxonomies.values() for t in tax.terms}
+
+
+def _link_related_terms(taxonomies: dict[str, Taxonomy]) -> None:
     terms_of: dict[int, list[Term]] = defaultdict(list)
     for tax in taxonomies.values():
         for term in tax.terms:

@@ -279,3 +279,39 @@ def test_lists_carried_over_between_builds_equal_lists_computed_afresh(monkeypat
             briefings.append(other)
     assert scored_after_own_word_edits and max(scored_after_own_word_edits) < len(briefings) / 3, \
         scored_after_own_word_edits
+
+
+def test_related_terms_carried_over_between_builds_equal_related_terms_computed_afresh():
+    """The link memo keeps the related terms while no term's name or briefings changed."""
+    import random
+
+    rng = random.Random(5)
+    pools = {"topics": [f"Topic {c}" for c in "ABCDEFG"], "people": [f"Person {c}" for c in "ABCDEFGHIJ"],
+             "places": [f"Place {c}" for c in "ABCDEF"]}
+    briefings = [Briefing(path=f"b{n}.md", title=f"B{n}", slug=f"b{n}", body="Text.", date=dt.date(2021, 1, 1 + n % 28),
+                          **{k: tuple(rng.sample(v, rng.randint(1, 3))) for k, v in pools.items()})
+                 for n in range(60)]
+    config = Config(related=RelatedConfig())
+    memo: dict = {}
+
+    def related_terms(site) -> dict:
+        return {(t.taxonomy, t.slug): [(o.taxonomy, o.slug, o.name, n) for o, n in t.related_terms]
+                for tax in site.taxonomies.values() for t in tax.terms}
+
+    kept_without_work = 0
+    for step in range(12):
+        kept = link(config, [copy.copy(b) for b in briefings], Diagnostics(), memo=memo)
+        fresh = link(config, [copy.copy(b) for b in briefings], Diagnostics())
+        assert related_terms(kept) == related_terms(fresh), step
+        b = rng.choice(briefings)
+        edit = rng.choice(["body", "topics", "respell"])
+        if edit == "body":
+            b.body += " More."
+            kept_without_work += 1
+        elif edit == "topics":
+            b.topics = tuple(rng.sample(pools["topics"], 2))
+        else:  # the same term (same URL) everywhere spelt otherwise: only its name changes
+            name = rng.choice(b.people)
+            for o in briefings:
+                o.people = tuple(name.upper() if t == name else t for t in o.people)
+    assert kept_without_work
