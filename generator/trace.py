@@ -503,19 +503,50 @@ _MISSING_OBJ = object()
 
 class Replayer:
     """Evaluates recorded programs on a new site. ``common`` holds the context
-    names every page has; ``keyed`` the ids of objects handed over untraced."""
+    names every page has; ``keyed`` the ids of objects handed over untraced.
+
+    A node reached from a ``common`` name by steps that refer to no other node (the
+    site's title, the list of taxonomies every page's navigation reads) has the same
+    value on every page of a build: it is evaluated once per build, not once per page."""
 
     def __init__(self, common: dict[str, object], keyed: frozenset[int] = frozenset()):
         self.common = common
         self.keyed = keyed
         self.memo: dict = {}
+        self._plans: dict[int, tuple[Program, list]] = {}   # id(program) -> (program, path of each node)
+        self._shared: dict[tuple, tuple[object, str]] = {}  # path -> (value, recorded value)
+
+    def _plan(self, program: Program, context: dict[str, object]) -> list:
+        """For each node: its path from a common name, or None if it is the page's own."""
+        found = self._plans.get(id(program))
+        if found is not None and found[0] is program:
+            return found[1]
+        paths: list = []
+        for parent, step in program:
+            if parent < 0:
+                paths.append((step,) if step in self.common else None)
+            else:
+                base = paths[parent]
+                paths.append(None if base is None or _refers(step) else (base, step))
+        if any(p is not None and p[0] in context for p in paths if p is not None and len(p) == 1):
+            return [None] * len(program)  # a page that names a common value otherwise: never shared
+        self._plans[id(program)] = (program, paths)
+        return paths
 
     def values(self, program: Program, context: dict[str, object]) -> list[str]:
         """The value of every node of ``program`` on the new site (raises :class:`Opaque`)."""
         objs: list = []
         out: list[str] = []
-        keyed, memo, common = self.keyed, self.memo, self.common
-        for parent, step in program:
+        keyed, memo, common, shared = self.keyed, self.memo, self.common, self._shared
+        plan = self._plan(program, context)
+        for i, (parent, step) in enumerate(program):
+            path = plan[i]
+            if path is not None:
+                hit = shared.get(path)
+                if hit is not None:
+                    objs.append(hit[0])
+                    out.append(hit[1])
+                    continue
             if parent < 0:
                 if step in context:
                     value = context[step]
@@ -541,15 +572,32 @@ class Replayer:
                     value = _MISSING_OBJ
             objs.append(value)
             if value is _MISSING_OBJ:
-                out.append(MISSING)
+                text = MISSING
             elif type(value) is _Raised:
-                out.append(value.text)
+                text = value.text
             else:
-                out.append(describe_node(value, keyed, memo))
+                text = describe_node(value, keyed, memo)
+            out.append(text)
+            if path is not None:
+                shared[path] = (value, text)
         return out
 
     def digest(self, program: Program, context: dict[str, object]) -> bytes:
         return digest_values(self.values(program, context))
+
+
+def _refers(step: tuple) -> bool:
+    """Whether a step takes another node as an argument (its value then depends on the page)."""
+    kind = step[0]
+    if kind == "c":
+        return any(_is_node(a) for a in step[2]) or any(_is_node(v) for _, v in step[3])
+    if kind in ("i", "in", "eq"):
+        return _is_node(step[1])
+    return False
+
+
+def _is_node(ref: object) -> bool:
+    return type(ref) is tuple and len(ref) == 2 and ref[0] == "@"
 
 
 def traced_context(context: dict[str, object], rec: Recorder) -> dict[str, object]:

@@ -4,6 +4,7 @@ on a changed site tells whether the page would come out the same."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 
 import jinja2
@@ -113,3 +114,36 @@ def test_templates_cannot_change_the_site():
     with pytest.raises(TypeError):
         traced["term"].name = "x"
     assert ctx["term"].name == "NATO"
+
+
+def test_values_read_from_common_names_are_evaluated_once_per_build():
+    """A node reached from a common name (the same for every page) is shared between the
+    pages of one replay; one reached through an argument that is the page's own is not."""
+    source = ("{{ site.title }} {% for b in site.briefings %}{% if b == briefing %}[{{ b.title }}]"
+              "{% else %}{{ b.title }}{% endif %} {% endfor %}")
+
+    @dataclasses.dataclass
+    class Site:
+        briefings: list
+        title: str = "Archive"
+
+    bs = [briefing(i + 1) for i in range(3)]
+    site_ = Site(bs)
+    recorded = []
+    for b in bs:
+        rec = Recorder()
+        html = ENV.from_string(source).render(traced_context({"site": site_, "briefing": b}, rec))
+        recorded.append((html, rec.program(), rec.digest()))
+    assert recorded[0][0] == "Archive [Title 1] Title 2 Title 3 "
+    replayer = Replayer({"site": site_})
+    for (html, program, digest), b in zip(recorded, bs):
+        assert replayer.digest(program, {"briefing": b}) == digest
+    # The comparisons with the page's own briefing were not shared: each page has its own result.
+    assert [r[2] for r in recorded] == [Replayer({"site": site_}).digest(p, {"briefing": b})
+                                        for (_, p, _), b in zip(recorded, bs)]
+    assert len({r[2] for r in recorded}) == 3
+    # An edit shows in every page that reads it, even through shared nodes.
+    edited = [briefing(i + 1) for i in range(3)]
+    edited[1].title = "New"
+    replayer = Replayer({"site": Site(edited)})
+    assert [replayer.digest(p, {"briefing": b}) == d for (_, p, d), b in zip(recorded, edited)] == [False] * 3
