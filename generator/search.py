@@ -175,8 +175,7 @@ def search_files(site: Site, files: list[OutputFile], diags: Diagnostics,
     ``diags`` and returns no files; the caller then does not publish.
     """
     stats = stats if stats is not None else SearchStats()
-    groups = {name: [OutputFile(page.path, indexed_part(page.data)) for page in pages]
-              for name, pages in briefing_groups(site, files).items()}
+    groups = briefing_groups(site, files)  # Pagefind gets indexed_part() of each (see there)
 
     def warn(message: str) -> None:
         diags.warning(SEARCH_DIR, message, hint="the search works; pin pagefind to a version this generator knows")
@@ -203,11 +202,12 @@ def index_list(groups: dict[str, list[OutputFile]]) -> OutputFile:
 
 
 def group_key(name: str, pages: list[OutputFile], version: str) -> bytes:
-    """What a group's index is a function of: its pages' paths and bytes, Pagefind's version, our code."""
+    """What a group's index is a function of: its pages' paths and indexed parts
+    (:func:`indexed_part`), Pagefind's version, our code."""
     h = hashlib.sha256(_KEY_VERSION + b"\x00" + _code_digest() + version.encode() + b"\x00")
     h.update(name.encode() + b"\x00")
     for page in sorted(pages, key=lambda p: p.path):
-        h.update(page.path.encode() + b"\x00" + hashlib.sha256(page.data).digest())
+        h.update(page.path.encode() + b"\x00" + hashlib.sha256(indexed_part(page.data)).digest())
     return h.digest()
 
 
@@ -345,11 +345,11 @@ def index_pages(pages: list[OutputFile], scratch: Path, out_prefix: str,
     binary = binary or pagefind_binary()
     site_dir, bundle_dir = scratch / "site", scratch / "bundle"
     site_dir.mkdir()
-    for page in pages:
+    for page in pages:  # what Pagefind reads of each, made one at a time (the pages are large)
         target = site_dir / PurePosixPath(page.path)
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "wb") as fh:
-            fh.write(page.data)
+            fh.write(indexed_part(page.data))
     peak = _run_pagefind(binary, site_dir, bundle_dir, scratch)
     shutil.rmtree(site_dir, ignore_errors=True)
     bundle: dict[str, bytes] = {}
