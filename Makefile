@@ -69,4 +69,4 @@ bench: $(VENV)/.installed ## Benchmarks: print timings and sizes for 1,000 and 1
 	$(BIN)/python bench/build.py --sizes 1000 10000
 
 clean: ## Remove output/ and caches (keeps .venv and content/)
-	rm -rf output output.tmp-* output.old-* .output.previous .cache .pytest_cache
+	rm -rf output output.tmp-* output.old-* .output.previous .output.search-* .cache .pytest_cache

@@ -14,7 +14,7 @@ from generator.link import link
 from generator.model import Briefing, OutputFile, Site
 from generator.progress import ProgressFactory
 from generator.render import render_site
-from generator.search import SEARCH_DIR, SearchStats, search_files
+from generator.search import SEARCH_DIR, SearchStats, scratch_prefix, search_files
 from generator.write import WriteReport, check_output_dir, write_site
 
 BRIEFINGS_DIR = "briefings"
@@ -115,7 +115,8 @@ def build(paths: Paths, *, base_url: str | None = None, write: bool = True, sear
         files += static_files(theme_dir, diags)
         if write and search and not diags.errors:  # the search index joins the same atomic write
             stats = SearchStats()
-            files += search_files(site, files, diags, cache=cache, stats=stats, stale_ok=search_later)
+            files += search_files(site, files, diags, cache=cache, stats=stats, stale_ok=search_later,
+                                  scratch=scratch_prefix(paths.output))
             result.stale_search = stats.stale
         result.files = files
         if write and not diags.errors:
@@ -139,7 +140,8 @@ def finish_search(paths: Paths, result: BuildResult) -> BuildResult:
     started = time.perf_counter()
     prefix = SEARCH_DIR + "/"
     pages = [f for f in result.files if not f.path.startswith(prefix)]
-    index = search_files(result.site, pages, result.diagnostics, cache=result.cache)
+    index = search_files(result.site, pages, result.diagnostics, cache=result.cache,
+                         scratch=scratch_prefix(paths.output))
     if result.diagnostics.errors:
         return result
     result.files = pages + index

@@ -163,7 +163,7 @@ def _group_order(name: str) -> tuple:
 
 def search_files(site: Site, files: list[OutputFile], diags: Diagnostics,
                  cache: BuildCache | None = None, stats: SearchStats | None = None,
-                 stale_ok: bool = False) -> list[OutputFile]:
+                 stale_ok: bool = False, scratch: Path | None = None) -> list[OutputFile]:
     """The Pagefind indexes of the briefing pages among ``files``, as output files under ``pagefind/``.
 
     With a ``cache``, a group whose key is unchanged is taken from the previous
@@ -173,6 +173,11 @@ def search_files(site: Site, files: list[OutputFile], diags: Diagnostics,
     again (:func:`search_files` without ``stale_ok``) and publish that. A failure
     (the Pagefind binary missing or crashing) is reported as one error in
     ``diags`` and returns no files; the caller then does not publish.
+
+    ``scratch``: Pagefind's working folder is ``scratch`` followed by a random suffix
+    (default: ``briefings-search-...`` in the system's temporary folder). The build puts
+    it beside ``output/`` (:func:`scratch_prefix`), where the next build removes what a
+    killed one left behind (generator/write.py).
     """
     stats = stats if stats is not None else SearchStats()
     groups = briefing_groups(site, files)  # Pagefind gets indexed_part() of each (see there)
@@ -181,7 +186,7 @@ def search_files(site: Site, files: list[OutputFile], diags: Diagnostics,
         diags.warning(SEARCH_DIR, message, hint="the search works; pin pagefind to a version this generator knows")
 
     try:
-        out = index_groups(groups, cache, warn, stats, stale_ok=stale_ok)
+        out = index_groups(groups, cache, warn, stats, stale_ok=stale_ok, scratch=scratch)
     except FileNotFoundError as exc:
         diags.error(SEARCH_DIR, f"cannot build the search index: {exc}",
                     hint="install the Pagefind binary: pip install 'pagefind[bin]' (make site does)")
@@ -191,6 +196,12 @@ def search_files(site: Site, files: list[OutputFile], diags: Diagnostics,
                     hint="run the build again; if it persists, report it with this message")
         return []
     return out + [index_list(groups)]
+
+
+def scratch_prefix(output_dir: Path) -> Path:
+    """Where a build of ``output_dir`` puts Pagefind's working folders: beside it, hidden."""
+    output_dir = output_dir.absolute()
+    return output_dir.parent / f".{output_dir.name}.search-"
 
 
 def index_list(groups: dict[str, list[OutputFile]]) -> OutputFile:
@@ -218,7 +229,7 @@ def _code_digest() -> bytes:
 
 def index_groups(groups: dict[str, list[OutputFile]], cache: BuildCache | None,
                  warn: Callable[[str], None] | None, stats: SearchStats,
-                 stale_ok: bool = False) -> list[OutputFile]:
+                 stale_ok: bool = False, scratch: Path | None = None) -> list[OutputFile]:
     """Every group's bundle as output files: reused from the last output where the cache
     allows, else indexed (several groups at a time). ``stale_ok``: see :func:`search_files`.
     Raises if Pagefind fails."""
@@ -243,7 +254,7 @@ def index_groups(groups: dict[str, list[OutputFile]], cache: BuildCache | None,
         out += reused
         stats.reused.append(name)
     if todo:
-        built = _index_many({name: groups[name] for name in todo}, binary, warn, stats)
+        built = _index_many({name: groups[name] for name in todo}, binary, warn, stats, scratch=scratch)
         for name, files in built.items():
             out += files
             if cache is not None:
@@ -314,9 +325,11 @@ def _environment() -> dict[str, str]:
 
 
 def _index_many(groups: dict[str, list[OutputFile]], binary: Path, warn: Callable[[str], None] | None,
-                stats: SearchStats) -> dict[str, list[OutputFile]]:
-    """Index each group in its own Pagefind process, :data:`CONCURRENCY` at a time."""
-    with tempfile.TemporaryDirectory(prefix="briefings-search-") as scratch:
+                stats: SearchStats, scratch: Path | None = None) -> dict[str, list[OutputFile]]:
+    """Index each group in its own Pagefind process, :data:`CONCURRENCY` at a time, in a
+    working folder under ``scratch`` (see :func:`search_files`)."""
+    where = {"prefix": scratch.name, "dir": scratch.parent} if scratch else {"prefix": "briefings-search-"}
+    with tempfile.TemporaryDirectory(**where) as scratch:
         def one(name: str) -> tuple[list[OutputFile], int]:
             folder = Path(scratch) / name
             folder.mkdir()

@@ -92,7 +92,8 @@ def write_site(files: list[OutputFile], output_dir: Path,
     parent.mkdir(parents=True, exist_ok=True)
     # Leftovers of a build that was killed before it could clean up (builds of
     # one output folder are not run concurrently).
-    for pattern in (f"{output_dir.name}.old-*", f"{output_dir.name}.tmp-*"):
+    # (and the search indexer's working folders: generator.search.scratch_prefix)
+    for pattern in (f"{output_dir.name}.old-*", f"{output_dir.name}.tmp-*", f".{output_dir.name}.search-*"):
         for stale in parent.glob(pattern):
             shutil.rmtree(stale, ignore_errors=True)
     wanted: dict[str, bytes] = {}

@@ -255,3 +255,22 @@ def test_a_save_reloads_before_its_year_is_indexed_then_the_output_is_a_clean_bu
     clean = build(sample.paths(tmp_path / "clean"))
     assert clean.ok
     assert tree_digest(sample.output) == tree_digest(tmp_path / "clean")
+
+
+def test_the_indexer_works_beside_the_output_and_a_killed_builds_folder_is_removed(sample, indexed, monkeypatch):
+    """Pagefind's working folder is .output.search-* beside output/ (not in the system's
+    temporary folder, where a killed build's would stay forever); the next build removes it."""
+    import generator.search as search_module
+    paths = sample.paths()
+    leftover = sample.output.parent / ".output.search-k1ll3d"
+    (leftover / "2022" / "site").mkdir(parents=True)
+    seen = []
+    real = search_module.index_pages
+    monkeypatch.setattr(search_module, "index_pages",
+                        lambda pages, scratch, *a, **k: seen.append(scratch) or real(pages, scratch, *a, **k))
+    cached_build(paths)
+    assert seen and all(s.parent.parent == sample.output.parent and s.parent.name.startswith(".output.search-")
+                        for s in seen)
+    assert not any(p.exists() for p in seen)  # removed once indexed
+    assert not leftover.exists()
+    assert not list(sample.output.parent.glob(".output.search-*"))
