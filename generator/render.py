@@ -110,6 +110,10 @@ def make_environment(theme_dir: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # A build's templates do not change while it runs, and an environment is kept
+        # between builds only for the same theme fingerprint (BuildCache.environment):
+        # no need to look at every template file's time for every page.
+        auto_reload=False,
     )
     env.globals["url"] = _url
     env.globals["term_slug"] = term_slug
