@@ -131,7 +131,7 @@ def write_site(files: list[OutputFile], output_dir: Path,
                 if st_t is not None and (st_t.st_ino, st_t.st_dev) == (st_old.st_ino, st_old.st_dev):
                     unchanged += 1  # already the very file output/ has
                     continue
-                _clear(target, st_t)
+                _clear(target, st_t, work_s)
                 try:
                     os.link(old, target)
                     unchanged += 1
@@ -139,7 +139,7 @@ def write_site(files: list[OutputFile], output_dir: Path,
                 except OSError:
                     pass
             else:
-                _clear(target)
+                _clear(target, root=work_s)
             Path(target).write_bytes(data)  # a new inode: never writes into a file output/ shares
             written += 1
         os.chmod(work, 0o755)
@@ -166,8 +166,9 @@ def _read(path: str) -> bytes:
 _UNKNOWN = object()
 
 
-def _clear(target: str, st: os.stat_result | None | object = _UNKNOWN) -> None:
-    """Make room for a new file at ``target``: remove what is there, create its folders."""
+def _clear(target: str, st: os.stat_result | None | object = _UNKNOWN, root: str = "") -> None:
+    """Make room for a new file at ``target``: remove what is there, create its folders.
+    Only what is inside ``root`` (the folder being written) may be removed."""
     if st is _UNKNOWN:
         try:
             st = os.lstat(target)
@@ -181,9 +182,16 @@ def _clear(target: str, st: os.stat_result | None | object = _UNKNOWN) -> None:
         return  # its folder exists
     parent = os.path.dirname(target)
     if not os.path.isdir(parent) or os.path.islink(parent):
-        for p in reversed((Path(parent), *Path(parent).parents)):
-            if p.is_symlink() or (p.exists() and not p.is_dir()):
-                p.unlink()
+        # A link or a file where a folder goes (in a kept folder): removed, inside ``root`` only;
+        # what leads to ``root`` (a symlinked project folder, say) is never touched.
+        inside = []
+        p = parent
+        while len(p) > len(root) and p.startswith(root + "/"):
+            inside.append(p)
+            p = os.path.dirname(p)
+        for p in reversed(inside):
+            if os.path.islink(p) or (os.path.lexists(p) and not os.path.isdir(p)):
+                os.unlink(p)
         os.makedirs(parent, exist_ok=True)
 
 

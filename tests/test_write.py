@@ -150,3 +150,16 @@ def test_files_read_from_output_during_the_build_are_not_read_again_unless_chang
     write_site(files, out, cache.read_from_output)
     assert tree(out) == {"index.html": b"home", "a/page.html": b"a", "b/page.html": b"bb"}
     assert sorted(reads) == ["b/page.html", "index.html"]  # a/page.html was known; b changed since
+
+
+def test_a_symbolic_link_above_the_output_folder_is_left_alone(tmp_path: Path) -> None:
+    """Folders are made inside the site being written; nothing above it is touched, even
+    a link on the way to it (a project reached through a symlinked folder)."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
+    out = tmp_path / "link" / "project" / "output"
+    for _ in range(3):  # a new site, then the kept folder updated twice
+        write_site(site(index="home", a__deep__page="a", b__page="b"), out)
+        assert (tmp_path / "link").is_symlink()
+        assert tree(tmp_path / "real" / "project" / "output") == {
+            "index.html": b"home", "a/deep/page.html": b"a", "b/page.html": b"b"}
