@@ -105,7 +105,7 @@ def bench_size(n: int, work: Path, repeat: int) -> dict[str, list[float]]:
 
     env_ours = {"PYTHONPATH": str(ROOT)}
     for k in range(repeat):
-        fresh(site, "output", ".cache")
+        fresh(site, "output", ".output.previous", ".cache")
         t, m = measured([*ours, "--no-search"], site, env_ours)
         add("ours cold", t)
         add("ours cold MiB", m)
@@ -119,7 +119,7 @@ def bench_size(n: int, work: Path, repeat: int) -> dict[str, list[float]]:
         fresh(hugo, "public")
         t, _ = measured(hugo_cmd, hugo, {"HUGO_PARAMS_RELATED": "false"})
         add("hugo cold (no related)", t)
-        fresh(site, "output", ".cache")
+        fresh(site, "output", ".output.previous", ".cache")
         t, m = measured(ours, site, env_ours)
         add("ours cold+search", t)
         add("ours cold+search MiB", m)
