@@ -341,11 +341,11 @@ def _dirty(old: dict, keys: list[str], own_keys: list[list[str]], signature: lis
         if k not in seen:  # removed
             touched |= set(entry[1])
             gained_or_lost |= set(entry[1])
+    # A term shown by another spelling: the lists that name it among shared terms show it.
+    gained_or_lost |= {k for k, name in names.items() if old_names.get(k, name) != name}
     # A word's posting list counts only in the walks, and only while it is short enough to
     # be walked (its length moved by at most one per changed briefing); a term's also gives
     # the term's weight, in every score of the briefings that have it.
-    # A term shown by another spelling: the lists that name it among shared terms show it.
-    gained_or_lost |= {k for k, name in names.items() if old_names.get(k, name) != name}
     slack = len(changed) + sum(1 for k in old if k not in seen)
     postings = scorer.word_postings
     gained_or_lost = {k for k in gained_or_lost
