@@ -274,3 +274,24 @@ def test_the_indexer_works_beside_the_output_and_a_killed_builds_folder_is_remov
     assert not any(p.exists() for p in seen)  # removed once indexed
     assert not leftover.exists()
     assert not list(sample.output.parent.glob(".output.search-*"))
+
+
+def test_a_save_during_the_wait_rebuilds_first_and_the_index_follows_after(sample, indexed, tmp_path):
+    """serve: if another save is waiting when the reload is sent, the indexing of the changed
+    year is left to the next rebuild (which publishes the previous index again, then indexes)."""
+    (tmp_path / "seeds").mkdir()
+    server = DevServer(sample.paths(), port=0, seeds=tmp_path / "seeds", out=io.StringIO())
+    try:
+        assert server.rebuild().ok
+        path = sample.content / "briefings/2021/2021-11-30-riga.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("In Riga.", "In Riga, in November."),
+                        encoding="utf-8")
+        server._events.put(path)  # a save waiting while the first one is published
+        result = server.rebuild({path})
+        assert result.ok and result.stale_search == ["2021"] and indexed[1:] == []
+        server._events.get_nowait()
+        result = server.rebuild({path})
+        assert result.ok and result.stale_search == [] and indexed[1:] == [["2021"]]
+    finally:
+        server.httpd.server_close()
+    assert tree_digest(sample.output) == clean(paths=sample.paths(), out=tmp_path / "clean")
