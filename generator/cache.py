@@ -40,8 +40,8 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import TypeVar
 from pathlib import Path, PurePosixPath
+from typing import TypeVar
 
 import generator
 from generator import parallel
@@ -134,8 +134,8 @@ class BuildCache:
     markdown: dict = field(default_factory=dict)  # body_key -> (html, TextFeatures)
     pages: dict = field(default_factory=dict)     # output path -> PageEntry
     search: dict = field(default_factory=dict)    # search index group -> (key, ((path, sha256, size)...))
-    #: What the link stage keeps between builds: the related briefings' text vectors
-    #: (see generator.related.text_vectors).
+    #: What the link stage keeps between builds: text vectors, related lists, related
+    #: terms and story pairs (see generator.link.cross_link).
     link_memo: dict = field(default_factory=dict)
     #: Why a stored cache was not used, if it was not.
     note: str = ""

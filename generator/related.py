@@ -72,6 +72,13 @@ MIN_TEXT = 0.05
 REASON_TERMS = 3
 
 TermKey = tuple[str, str]  # (taxonomy, term slug)
+#: Joins a term's taxonomy and slug into one key, beside the words (which never hold it).
+TERM_SEP = "\0"
+
+
+def term_key(tk: TermKey) -> str:
+    """A term as a key among a briefing's keys (``taxonomy``, NUL, ``slug``)."""
+    return tk[0] + TERM_SEP + tk[1]
 
 
 _QUARTER_OCTAVE = math.log(2) / 4
@@ -215,8 +222,8 @@ class Scorer:
                            similar_text=cos >= MIN_TEXT and text >= terms)
 
     def keys(self, i: int) -> list[str]:
-        """Briefing ``i``'s keys: its terms (``taxonomy\0slug``) and the words of its text vector."""
-        return [tk[0] + "\0" + tk[1] for tk in self.terms[i]] + list(self.vectors[i])
+        """Briefing ``i``'s keys: its terms (:func:`term_key`) and the words of its text vector."""
+        return [term_key(tk) for tk in self.terms[i]] + list(self.vectors[i])
 
     def candidates(self, i: int, walked: list[str] | None = None) -> Counter:
         """Briefings sharing an uncommon term or heavy word with briefing ``i``, with partial scores.
@@ -230,7 +237,7 @@ class Scorer:
             members = self.postings[tk]
             gain = self.weight[tk[0]] * self.idf[tk]
             if gain > 0 and len(members) <= POSTINGS_CAP:
-                walks.append((len(members), 0, tk[0] + "\0" + tk[1], members, gain))
+                walks.append((len(members), 0, term_key(tk), members, gain))
         text = self.config.text
         if text > 0:
             for w, x in self.vectors[i].items():
@@ -286,7 +293,7 @@ def link_related(briefings: list[Briefing], taxonomies: dict[str, Taxonomy], con
     own_keys = [scorer.keys(i) for i in range(len(briefings))]
     signature = [_signature(scorer, b, own_keys[i], story[i]) for i, b in enumerate(briefings)]
     scope = repr((len(briefings), config))
-    names = {tk[0] + "\0" + tk[1]: name for tk, name in scorer.names.items()}
+    names = {term_key(tk): name for tk, name in scorer.names.items()}
     valid = memo and memo.get("format") == 1 and memo.get("scope") == scope
     old = memo["lists"] if valid else None
     todo = _dirty(old, keys, own_keys, signature, scorer, memo["names"], names) if valid else range(len(briefings))
@@ -349,7 +356,7 @@ def _dirty(old: dict, keys: list[str], own_keys: list[list[str]], signature: lis
     slack = len(changed) + sum(1 for k in old if k not in seen)
     postings = scorer.word_postings
     gained_or_lost = {k for k in gained_or_lost
-                      if "\0" in k or len(postings.get(k, ())) <= POSTINGS_CAP + slack}
+                      if TERM_SEP in k or len(postings.get(k, ())) <= POSTINGS_CAP + slack}
     todo = []
     for i, k in enumerate(keys):
         entry = old.get(k)

@@ -242,17 +242,14 @@ def index_groups(groups: dict[str, list[OutputFile]], cache: BuildCache | None,
     for name, pages in groups.items():
         key = group_key(name, pages, version)
         reused = _reuse(cache, name, key) if cache is not None else None
-        if reused is None and stale_ok and cache is not None:
-            reused = _reuse(cache, name, None)
-            if reused is not None:
-                out += reused
-                stats.stale.append(name)
-                continue
-        if reused is None:
+        if reused is not None:
+            out += reused
+            stats.reused.append(name)
+        elif stale_ok and cache is not None and (stale := _reuse(cache, name, None)) is not None:
+            out += stale
+            stats.stale.append(name)
+        else:
             todo[name] = key
-            continue
-        out += reused
-        stats.reused.append(name)
     if todo:
         built = _index_many({name: groups[name] for name in todo}, binary, warn, stats, scratch=scratch)
         for name, files in built.items():
@@ -329,9 +326,9 @@ def _index_many(groups: dict[str, list[OutputFile]], binary: Path, warn: Callabl
     """Index each group in its own Pagefind process, :data:`CONCURRENCY` at a time, in a
     working folder under ``scratch`` (see :func:`search_files`)."""
     where = {"prefix": scratch.name, "dir": scratch.parent} if scratch else {"prefix": "briefings-search-"}
-    with tempfile.TemporaryDirectory(**where) as scratch:
+    with tempfile.TemporaryDirectory(**where) as work:
         def one(name: str) -> tuple[list[OutputFile], int]:
-            folder = Path(scratch) / name
+            folder = Path(work) / name
             folder.mkdir()
             return index_pages(groups[name], folder, f"{SEARCH_DIR}/{name}", warn, binary=binary)
 

@@ -90,9 +90,9 @@ def write_site(files: list[OutputFile], output_dir: Path,
     output_dir = output_dir.absolute()
     parent = output_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
-    # Leftovers of a build that was killed before it could clean up (builds of
-    # one output folder are not run concurrently).
-    # (and the search indexer's working folders: generator.search.scratch_prefix)
+    # Leftovers of a build that was killed before it could clean up, the search indexer's
+    # working folders included (generator.search.scratch_prefix); builds of one output
+    # folder are not run concurrently.
     for pattern in (f"{output_dir.name}.old-*", f"{output_dir.name}.tmp-*", f".{output_dir.name}.search-*"):
         for stale in parent.glob(pattern):
             shutil.rmtree(stale, ignore_errors=True)
@@ -131,7 +131,7 @@ def write_site(files: list[OutputFile], output_dir: Path,
                 if st_t is not None and (st_t.st_ino, st_t.st_dev) == (st_old.st_ino, st_old.st_dev):
                     unchanged += 1  # already the very file output/ has
                     continue
-                _clear(target, st_t, work_s)
+                _clear(target, work_s, st_t)
                 try:
                     os.link(old, target)
                     unchanged += 1
@@ -139,7 +139,7 @@ def write_site(files: list[OutputFile], output_dir: Path,
                 except OSError:
                     pass
             else:
-                _clear(target, root=work_s)
+                _clear(target, work_s)
             Path(target).write_bytes(data)  # a new inode: never writes into a file output/ shares
             written += 1
         os.chmod(work, 0o755)
@@ -166,9 +166,9 @@ def _read(path: str) -> bytes:
 _UNKNOWN = object()
 
 
-def _clear(target: str, st: os.stat_result | None | object = _UNKNOWN, root: str = "") -> None:
+def _clear(target: str, root: str, st: os.stat_result | None | object = _UNKNOWN) -> None:
     """Make room for a new file at ``target``: remove what is there, create its folders.
-    Only what is inside ``root`` (the folder being written) may be removed."""
+    Only what is inside ``root`` (the absolute path of the folder being written) is removed."""
     if st is _UNKNOWN:
         try:
             st = os.lstat(target)
