@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 import markdown
 from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
+from markdown.treeprocessors import InlineProcessor, Treeprocessor
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
@@ -72,10 +72,63 @@ class SafeMarkdown(Extension):
         md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
 
 
+#: The inline patterns of :data:`EXTENSIONS` (Python-Markdown 3.x), by regular expression.
+#: Each one matches only a text holding one of the characters (or the line break) of
+#: :data:`_INLINE_TRIGGER`: the backtick, the backslash escape, every link, image and
+#: footnote form ("[", "![", "[^"), autolinks ("<"), the hard line break (two spaces and a
+#: newline), entities ("&") and emphasis ("*", "_").
+KNOWN_INLINE_PATTERNS = frozenset({
+    r"(?:(?<!\\)((?:\\{2})+)(?=`+)|(?<!\\)`)",  # backtick (and escaped backslashes before one)
+    r"\\(.)",  # escape
+    r"\[\^([^\]]*)\]",  # footnote
+    r"(?<!\!)\[",  # reference, link, short_reference
+    r"\!\[",  # image_link, image_reference, short_image_ref
+    r"<([A-Za-z][A-Za-z0-9+.-]*://[^<>]*)>",  # autolink
+    r"<([^<> !]+@[^@<> ]+)>",  # automail
+    r"  \n",  # linebreak
+    r"(&(?:\#[0-9]+|\#x[0-9a-fA-F]+|[a-zA-Z0-9]+);)",  # entity
+    r"\*|_",  # em_strong, em_strong2
+})
+_INLINE_TRIGGER = re.compile(r"[`\\\[<&*_]|  \n")
+
+
+class _PlainTextInline(InlineProcessor):
+    """Python-Markdown's inline processor, minus the work on plain text.
+
+    It tries every inline pattern on every paragraph, which is about half of the
+    time a body takes; most paragraphs of an article hold none of the characters
+    any pattern starts with, so the result is the text unchanged. That text is
+    returned at once when every registered pattern is one of
+    :data:`KNOWN_INLINE_PATTERNS` (checked for each document: an extension may
+    register more); any other pattern turns the shortcut off. The output is the
+    same either way (tests/test_markup.py compares both on generated texts).
+    """
+
+    def run(self, tree, ancestors=None):  # noqa: ANN001, ANN201 - Python-Markdown's signature
+        self.plain_text_shortcut = all(p.compiled_re.pattern in KNOWN_INLINE_PATTERNS
+                                       for p in self.inlinePatterns)
+        return super().run(tree, ancestors)
+
+    # InlineProcessor.__handleInline, seen from a subclass. It returns ``data`` unchanged
+    # when no pattern matches, which is the case when no trigger character is there.
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803
+        if self.plain_text_shortcut and _INLINE_TRIGGER.search(data) is None:
+            return data
+        return super()._InlineProcessor__handleInline(data, patternIndex)
+
+
+class PlainTextShortcut(Extension):
+    """Skip the inline patterns for text that none of them can match (see :class:`_PlainTextInline`)."""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown API
+        md.treeprocessors.register(_PlainTextInline(md), "inline", 20)
+
+
 EXTENSIONS = [
     # No "smarty": text must render as written (scraped quotes are already typographic).
     "abbr", "def_list", "fenced_code", "footnotes", "tables", "sane_lists",
     "toc", SafeMarkdown(),  # toc: ids on headings; "#" in a body is an <h2>
+    PlainTextShortcut(),
 ]
 
 

@@ -47,3 +47,69 @@ def test_is_safe_url():
 def test_no_attr_list_so_no_event_attributes():
     doc = BeautifulSoup(render_markdown("Para\n{: onclick=\"alert(1)\" }\n"), "html.parser")
     assert all(not k.startswith("on") for el in doc.find_all(True) for k in el.attrs)
+
+
+# --- the plain-text shortcut of the inline processor --------------------------------------------
+
+import markdown  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from markdown.inlinepatterns import SimpleTagInlineProcessor  # noqa: E402
+
+from generator.markup import EXTENSIONS, PlainTextShortcut, Renderer  # noqa: E402
+
+
+def _without_shortcut() -> markdown.Markdown:
+    return markdown.Markdown(extensions=[e for e in EXTENSIONS if not isinstance(e, PlainTextShortcut)],
+                             extension_configs={"toc": {"permalink": False, "baselevel": 2}},
+                             output_format="html")
+
+
+_PIECES = st.sampled_from([
+    "word", "NATO", "Ünïcode", "“quoted”", " ", " ", "  ", "\n", "\n\n", "*", "**", "_", "__", "`", "``", "\\",
+    "[", "]", "(", ")", "!", "<", ">", "&", "&amp;", "&#35;", ";", "#", "# ", "^", ":", "- ", "1. ", "| ", "|---|",
+    "    ", "> ", "```\n", "~~~", "[^1]", "\n[^1]: note", "[a](https://x.org/)", "[b][r]", "\n[r]: /y",
+    "<https://x.org/>", "<a@b.org>", "![i](/p.png)", "\n*[NATO]: North Atlantic Treaty Organization\n",
+    "term\n: definition", "\x02", "\x03", "wzxhzdk:0", "klzzwxh:1",
+    "_em_", "__strong__", "*em*", "**strong**", "`code`", "\\_", "line  \nbreak",
+])
+
+#: One of each inline form, each alone in a paragraph of plain words.
+_INLINE_FORMS = ["`code`", "``co`de``", "\\*", "\\_", "\\\\`", "\\#", "\\(x\\)", "1\\. not a list",
+                 "[^1]\n\n[^1]: note", "[link](/x/)",
+                 "[ref][r]\n\n[r]: /y", "[r]\n\n[r]: /y", "![alt](/p.png)", "![alt][r]\n\n[r]: /p.png",
+                 "<https://x.org/>", "<a@b.org>", "line  \nbreak", "&amp;", "&#35;", "&#x23;", "*em*",
+                 "**strong**", "***both***", "_em_", "__strong__", "_ alone _", "NATO\n\n*[NATO]: Alliance"]
+
+
+@pytest.mark.parametrize("form", _INLINE_FORMS)
+def test_the_shortcut_keeps_each_inline_form(form):
+    text = f"Plain words before {form} and after.\n\nA plain paragraph.\n"
+    assert Renderer().convert(text) == _without_shortcut().convert(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_the_shortcut_renders_exactly_what_every_pattern_gives(text):
+    full = _without_shortcut()
+    assert Renderer().convert(text) == full.convert(text)
+
+
+def test_the_shortcut_is_on_for_our_extensions():
+    # Guards the speed: a Python-Markdown whose patterns differ from KNOWN_INLINE_PATTERNS
+    # still renders correctly, but every paragraph then goes through every pattern.
+    r = Renderer()
+    assert r.convert("Plain words.\n\n*Some* emphasis and a [link](/x/).\n") == (
+        '<p>Plain words.</p>\n<p><em>Some</em> emphasis and a <a href="/x/">link</a>.</p>')
+    assert r._md.treeprocessors["inline"].plain_text_shortcut
+
+
+def test_an_unknown_inline_pattern_turns_the_shortcut_off():
+    # An extension's pattern that matches plain letters: the shortcut must not hide it.
+    class Zed(markdown.extensions.Extension):
+        def extendMarkdown(self, md):  # noqa: N802
+            md.inlinePatterns.register(SimpleTagInlineProcessor(r"()zz(.+?)zz", "b"), "zed", 5)
+
+    md = markdown.Markdown(extensions=[*EXTENSIONS, Zed()], output_format="html")
+    assert md.convert("plain zzboldzz text") == "<p>plain <b>bold</b> text</p>"
+    assert not md.treeprocessors["inline"].plain_text_shortcut
