@@ -117,11 +117,77 @@ class _PlainTextInline(InlineProcessor):
         return super()._InlineProcessor__handleInline(data, patternIndex)
 
 
+#: The regular expressions that Python-Markdown's block processors of :data:`EXTENSIONS`
+#: search every block with (and the fenced-code preprocessor the whole text), by
+#: (processor, attribute): the expression, and strings one of which any match holds.
+#: Most paragraphs of an article hold none of them, and a substring test is far
+#: cheaper than the search.
+KNOWN_BLOCK_PATTERNS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
+    ("hashheader", "RE"): (r"(?:^|\n)(?P<level>#{1,6})(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)",
+                           ("#",)),
+    ("hr", "SEARCH_RE"): (r"^[ ]{0,3}(?=(?P<atomicgroup>(-+[ ]{0,2}){3,}|(_+[ ]{0,2}){3,}|(\*+[ ]{0,2}){3,}))"
+                          r"(?P=atomicgroup)[ ]*$", ("-", "_", "*")),
+    ("deflist", "RE"): (r"(^|\n)[ ]{0,3}:[ ]{1,3}(.*?)(\n|$)", (":",)),
+    ("quote", "RE"): (r"(^|\n)[ ]{0,3}>[ ]?(.*)", (">",)),
+    ("footnote", "RE"): (r"^[ ]{0,3}\[\^([^\]]*)\]:[ ]*(.*)$", ("[^",)),
+    ("abbr", "RE"): (r"^[*]\[(?P<abbr>[^\\]*?)\][ ]?:[ ]*\n?[ ]*(?P<title>.*)$", ("*[",)),
+    ("reference", "RE"): (r"^[ ]{0,3}\[([^\[\]]*)\]:[ ]*(?:\n[ ]*)?([^\s]+)[ ]*(?:\n[ ]*)?"
+                          r"""((["\'])(.*)\4[ ]*|\((.*)\)[ ]*)?$""", ("]:",)),
+    ("fenced_code_block", "FENCED_BLOCK_RE"): (
+        "\n(?P<fence>^(?:~{3,}|`{3,}))[ ]*                          # opening fence\n"
+        "((\\{(?P<attrs>[^\\n]*)\\})|                                # (optional {attrs} or\n"
+        "(\\.?(?P<lang>[\\w#.+-]*)[ ]*)?                            # optional (.)lang\n"
+        "(hl_lines=(?P<quot>\"|')(?P<hl_lines>.*?)(?P=quot)[ ]*)?) # optional hl_lines)\n"
+        "\\n                                                       # newline (end of opening fence)\n"
+        "(?P<code>.*?)(?<=\\n)                                     # the code block\n"
+        "(?P=fence)[ ]*$                                          # closing fence\n", ("~~~", "```")),
+}
+
+
+class _Guarded:
+    """A compiled regular expression whose ``search`` first checks that the text holds one
+    of ``needed`` (a substring test, far cheaper than the search): a text without any of
+    them cannot match, so the answer is the same. Everything else is the expression's."""
+
+    __slots__ = ("regex", "needed")
+
+    def __init__(self, regex: re.Pattern, needed: tuple[str, ...]):
+        self.regex, self.needed = regex, needed
+
+    def search(self, string: str, *args: int, **kwargs: int) -> re.Match | None:
+        for s in self.needed:
+            if s in string:
+                return self.regex.search(string, *args, **kwargs)
+        return None
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.regex, name)
+
+
 class PlainTextShortcut(Extension):
-    """Skip the inline patterns for text that none of them can match (see :class:`_PlainTextInline`)."""
+    """Skip the patterns that cannot match plain text: the inline patterns (see
+    :class:`_PlainTextInline`) and the searches of the block processors in
+    :data:`KNOWN_BLOCK_PATTERNS`. A processor whose expression is not the one listed
+    (another Python-Markdown version) is left as it is."""
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown API
         md.treeprocessors.register(_PlainTextInline(md), "inline", 20)
+        for (name, attr), (pattern, needed) in KNOWN_BLOCK_PATTERNS.items():
+            registry = md.preprocessors if name in md.preprocessors else md.parser.blockprocessors
+            proc = registry[name] if name in registry else None
+            regex = getattr(proc, attr, None)
+            if isinstance(regex, re.Pattern) and regex.pattern == pattern:
+                setattr(proc, attr, _Guarded(regex, needed))
+
+
+def guarded_searches(md: markdown.Markdown) -> list[str]:
+    """The processors whose searches :class:`PlainTextShortcut` guards in ``md``."""
+    found = []
+    for name, attr in KNOWN_BLOCK_PATTERNS:
+        registry = md.preprocessors if name in md.preprocessors else md.parser.blockprocessors
+        if name in registry and isinstance(getattr(registry[name], attr, None), _Guarded):
+            found.append(name)
+    return found
 
 
 EXTENSIONS = [

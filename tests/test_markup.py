@@ -56,7 +56,8 @@ import pytest  # noqa: E402
 from hypothesis import given, settings, strategies as st  # noqa: E402
 from markdown.inlinepatterns import SimpleTagInlineProcessor  # noqa: E402
 
-from generator.markup import EXTENSIONS, PlainTextShortcut, Renderer  # noqa: E402
+from generator.markup import (  # noqa: E402
+    EXTENSIONS, KNOWN_BLOCK_PATTERNS, PlainTextShortcut, Renderer, guarded_searches)
 
 
 def _without_shortcut() -> markdown.Markdown:
@@ -95,6 +96,20 @@ def test_the_shortcut_renders_exactly_what_every_pattern_gives(text):
     assert Renderer().convert(text) == full.convert(text)
 
 
+#: One of each block form (and a near miss of some), each alone between plain paragraphs.
+_BLOCK_FORMS = ["# Heading", "### Heading ###", "#hashtag", "Title\n=====", "Title\n-----", "---", "- - -", "***",
+                "___", "a -- b", "> quoted", ">", "   > indented quote", "term\n: definition", "time: 10:30",
+                "[^1]: note\n\nText[^1]", "[r]: /y 'T'\n\n[r]", "[r]:/y", "*[NATO]: Alliance\n\nNATO",
+                "```\ncode\n```", "~~~\ncode\n~~~", "``not a fence``", "1. one\n2. two", "- a\n- b",
+                "| a | b |\n|---|---|\n| 1 | 2 |", "    indented code"]
+
+
+@pytest.mark.parametrize("form", _BLOCK_FORMS)
+def test_the_shortcut_keeps_each_block_form(form):
+    text = f"A plain paragraph.\n\n{form}\n\nAnother plain paragraph.\n"
+    assert Renderer().convert(text) == _without_shortcut().convert(text)
+
+
 def test_the_shortcut_is_on_for_our_extensions():
     # Guards the speed: a Python-Markdown whose patterns differ from KNOWN_INLINE_PATTERNS
     # still renders correctly, but every paragraph then goes through every pattern.
@@ -102,6 +117,7 @@ def test_the_shortcut_is_on_for_our_extensions():
     assert r.convert("Plain words.\n\n*Some* emphasis and a [link](/x/).\n") == (
         '<p>Plain words.</p>\n<p><em>Some</em> emphasis and a <a href="/x/">link</a>.</p>')
     assert r._md.treeprocessors["inline"].plain_text_shortcut
+    assert sorted(guarded_searches(r._md)) == sorted(name for name, _ in KNOWN_BLOCK_PATTERNS)
 
 
 def test_an_unknown_inline_pattern_turns_the_shortcut_off():
