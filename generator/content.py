@@ -21,6 +21,7 @@ import yaml
 from slugify import slugify as _slugify
 
 from generator.diagnostics import Diagnostics
+from generator import markup
 from generator.markup import check_complexity
 from generator.model import TAXONOMIES, Briefing, Provenance
 
@@ -145,8 +146,27 @@ class Field:
     line: int
 
 
+#: The line breaks of ``str.splitlines`` other than "\n".
+_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
 def split_frontmatter(text: str) -> tuple[str, str, int] | None:
     """Split ``---`` frontmatter from the body: (yaml, body, body's first line)."""
+    # The frontmatter's lines found at each "\n", without splitting the body into lines:
+    # what splitlines() gives when no other line break comes before the closing line.
+    start = stop = number = 0
+    found = None
+    while start < len(text):
+        stop = text.find("\n", start) + 1 or len(text)
+        mark = text[start:stop].rstrip()
+        if number == 0 and mark != "---":
+            break
+        if number > 0 and mark in ("---", "..."):
+            found = (text[text.index("\n") + 1:start], text[stop:], number + 2)
+            break
+        start, number = stop, number + 1
+    if not _OTHER_BREAKS.search(text, 0, stop):  # the lines read are splitlines()'s
+        return found
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip() != "---":
         return None
@@ -171,8 +191,27 @@ def parse_frontmatter(yaml_text: str, path: Path, diags: Diagnostics) -> dict[st
     return _parse_frontmatter(StrictLoader(yaml_text), path, diags)
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+def _construct(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    """``loader.construct_object(node, deep=True)``, the same value, without PyYAML's constructor
+    machinery for text and lists of text (most of frontmatter), which costs more than libyaml's
+    parsing. Only for :class:`FastStrictLoader`: it never sees aliases, so no node is shared."""
+    if node.__class__ is yaml.ScalarNode:
+        if node.tag == _STR_TAG:
+            return node.value
+    elif node.__class__ is yaml.SequenceNode and node.tag == _SEQ_TAG:
+        items = node.value
+        if all(item.__class__ is yaml.ScalarNode and item.tag == _STR_TAG for item in items):
+            return [item.value for item in items]
+    return loader.construct_object(node, deep=True)
+
+
 def _parse_frontmatter(loader: yaml.SafeLoader, path: Path, diags: Diagnostics) -> dict[str, Field] | None:
     offset = 1  # the opening '---' is line 1
+    fast = FastStrictLoader is not None and isinstance(loader, FastStrictLoader)
     try:
         try:
             node = loader.get_single_node()
@@ -186,7 +225,7 @@ def _parse_frontmatter(loader: yaml.SafeLoader, path: Path, diags: Diagnostics) 
             for key_node, value_node in node.value:
                 line = key_node.start_mark.line + 1 + offset
                 try:
-                    key = loader.construct_object(key_node, deep=True)
+                    key = _construct(loader, key_node) if fast else loader.construct_object(key_node, deep=True)
                 except (ValueError, TypeError, OverflowError):
                     key = None
                 if not isinstance(key, str):
@@ -197,7 +236,7 @@ def _parse_frontmatter(loader: yaml.SafeLoader, path: Path, diags: Diagnostics) 
                                 hint=f"it is first set on line {fields[key].line}")
                     continue
                 try:
-                    value = loader.construct_object(value_node, deep=True)
+                    value = _construct(loader, value_node) if fast else loader.construct_object(value_node, deep=True)
                 except (ValueError, TypeError, OverflowError) as exc:  # e.g. date 2022-02-30
                     diags.error(path, f"{key}: invalid value {_shown(value_node.value)}: {_shown(str(exc), 200)}",
                                 line=line,
@@ -304,19 +343,40 @@ def _bad_date(value: object, f: Field, path: Path, diags: Diagnostics) -> bool:
     return False
 
 
+#: ``markup._DEEP_PREFIX`` (a line starting with many spaces, tabs or '>') in two parts: at the
+#: text's start, and after a "\n", which the regular expression engine looks for much faster
+#: than for the start of a line.
+_DEEP_AT_START = re.compile(markup._DEEP_PREFIX.pattern.removeprefix("^"))
+_DEEP_AFTER_NEWLINE = re.compile("\n" + markup._DEEP_PREFIX.pattern.removeprefix("^"))
+assert markup._DEEP_PREFIX.pattern.startswith("^") and markup._DEEP_PREFIX.flags & re.MULTILINE
+
+
+def _check_complexity(body: str) -> tuple[int, str, str] | None:
+    """:func:`generator.markup.check_complexity`, without its scans of a body they cannot
+    refuse (nearly all): with no deep line and fewer than MAX_BRACKET_WORK / len(body) of '['
+    and '](' (each adds to the bracket work at most once, at most the body's length), it
+    finds nothing. tests/test_content.py compares the two."""
+    if (body.count("[") + body.count("](")) * len(body) <= markup.MAX_BRACKET_WORK \
+            and not _DEEP_AT_START.match(body) and not _DEEP_AFTER_NEWLINE.search(body):
+        return None
+    return check_complexity(body)
+
+
 def default_slug(path: Path) -> str:
     """The slug a file gets without a ``slug`` key: its name, minus a date prefix."""
     return slugify(_DATE_PREFIX.sub("", path.stem))
 
 
-def read_briefing(path: Path, content_dir: Path, diags: Diagnostics) -> Briefing | None:
-    """Read and validate one briefing; report problems to ``diags``, return None on error."""
+def read_briefing(path: Path, content_dir: Path, diags: Diagnostics, raw: bytes | None = None) -> Briefing | None:
+    """Read and validate one briefing; report problems to ``diags``, return None on error.
+    ``raw``: the file's bytes, when the caller has read them already."""
     rel = PurePosixPath(path.relative_to(content_dir).as_posix()).as_posix()
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        diags.error(path, f"cannot read file: {exc.strerror or exc}", hint="check its permissions")
-        return None
+    if raw is None:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            diags.error(path, f"cannot read file: {exc.strerror or exc}", hint="check its permissions")
+            return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -332,7 +392,8 @@ def read_briefing(path: Path, content_dir: Path, diags: Diagnostics) -> Briefing
             diags.error(path, f"file contains {_unshowable(bad.group())}", line=line,
                         hint="delete it (editors may show it as a box, ^ or \\x); it is a leftover of copying")
         return None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     parts = split_frontmatter(text)
     if parts is None:
         diags.error(path, "no frontmatter found", line=1,
@@ -340,7 +401,7 @@ def read_briefing(path: Path, content_dir: Path, diags: Diagnostics) -> Briefing
         return None
     yaml_text, body, body_line = parts
     errors_before = len(diags.errors)
-    too_complex = check_complexity(body)
+    too_complex = _check_complexity(body)
     if too_complex is not None:
         line, problem, hint = too_complex
         diags.error(path, problem, line=body_line + line - 1, hint=hint)

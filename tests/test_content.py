@@ -166,3 +166,58 @@ def test_dump_round_trips_tricky_values(site):
     b, msgs = read(site, text)
     assert msgs == []
     assert (b.title, b.source, b.topics, b.summary) == ("no", "10:00", ("yes", "Arms control"), meta["summary"])
+
+
+# -- the shortcuts of read_briefing give what the plain ways give ------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from generator import content, markup  # noqa: E402
+
+
+def _split_by_splitlines(text):
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip() != "---":
+        return None
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in ("---", "..."):
+            return "".join(lines[1:i]), "".join(lines[i + 1:]), i + 2
+    return None
+
+
+_SPLIT_PARTS = st.sampled_from(["---", "...", "\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x1e", "\x85",
+                                "\u2028", "\u2029", " ", "\t", "\xa0", "\u3000", "a", "-", ".", "title: x"])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.booleans(), st.lists(_SPLIT_PARTS, max_size=16).map("".join))
+def test_split_frontmatter_is_splitlines(opened, text):
+    text = "---\n" + text if opened else text
+    assert content.split_frontmatter(text) == _split_by_splitlines(text)
+
+
+_BODY_PARTS = st.sampled_from(["[", "]", "](", "(", ")", "\\", "\\[", "x", "word ", "\n", "\n\n", "\n \n",
+                               " " * 9, " " * 40, "\t" * 3, "\t" * 33, "> " * 5, ">" * 33, "- "])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_BODY_PARTS, max_size=60).map("".join), st.integers(0, 3))
+def test_complexity_shortcut_agrees_with_markup(body, scale):
+    body = body * (10 ** scale)  # long enough for the bracket budget to matter
+    assert content._check_complexity(body) == markup.check_complexity(body)
+
+
+@pytest.mark.parametrize("body", [
+    "[" * 20000 + "x" + "](y)" * 20000 + "\n", "[a](" * 20000 + "\n", "> " * 5000 + "deep\n",
+    " " * 200 + "indented\n", "x\n" + "\t" * 40 + "tabbed\n", " ".join("[" + "w" * 498 for _ in range(100)),
+    " ".join("[" + "w" * 48 for _ in range(1000)), "plain text\n\nand more\n",
+])
+def test_complexity_shortcut_agrees_on_hostile_bodies(body):
+    assert content._check_complexity(body) == markup.check_complexity(body)
+
+
+def test_read_briefing_from_bytes_already_read(site):
+    path = site.add("2022/x.md", "---\ntitle: On disk\n---\nx\n")
+    b = read_briefing(path, site.content, Diagnostics(), raw=b"---\ntitle: Given\n---\ny\n")
+    assert b.title == "Given" and b.body == "y\n" and b.file == path
