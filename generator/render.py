@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 
-from generator import publish
+from generator import fragments, publish
 from generator import render_links
 from generator.cache import BuildCache, tree_fingerprint
 from generator.diagnostics import BuildError, Diagnostics
@@ -72,10 +72,13 @@ class PageLinks:
     segment by segment. Anything posixpath would normalise takes
     :func:`relative_url` itself, so the result is always the same."""
 
-    __slots__ = ("page_url", "base_path", "start", "memo")
+    __slots__ = ("page_url", "base_path", "start", "memo", "deferred")
 
     def __init__(self, page_url: str | None, base_path: str = "/"):
         self.page_url, self.base_path = page_url, base_path
+        #: While a fragment renders for :func:`generator.fragments.reuse`: the targets so far,
+        #: and ``url()`` writes a marker for each, made into a link where the fragment is used.
+        self.deferred: list | None = None
         self.start = None
         if page_url is not None:
             start = page_url if page_url.endswith("/") else posixpath.dirname(page_url) + "/"
@@ -83,6 +86,9 @@ class PageLinks:
         self.memo: dict[str, str] = {}
 
     def __call__(self, target: str) -> str:
+        if self.deferred is not None:
+            self.deferred.append(target)
+            return f"\x1e{len(self.deferred) - 1}&\x1f"
         if type(target) is str:  # a Markup or anything else takes relative_url, as before
             try:
                 return self.memo[target]
@@ -117,6 +123,7 @@ def make_environment(theme_dir: Path) -> jinja2.Environment:
     )
     env.globals["url"] = _url
     env.globals["term_slug"] = term_slug
+    env.globals["reuse"] = fragments.reuse
     env.filters["long_date"] = long_date
     render_links.register(env)  # timeline chart and helpers
     publish.install(env)
@@ -166,10 +173,14 @@ def render_site(site: Site, theme_dir: Path, diags: Diagnostics, *, cache: Build
 
     common = {"site": site, "config": site.config, "taxonomies": site.taxonomies}
     files: list[OutputFile] = []
-    rendered = render_pages(env, pages, common, page_error=page_error, cache=cache, progress=progress,
-                            theme_key=theme_key, config_key=repr(dataclasses.astuple(site.config)),
-                            helpers=lambda page_url: {"url": PageLinks(page_url, site.config.base_path)},
-                            renderers=render_links.RENDERERS)
+    fragments.clear()  # memoised by the objects of this build only
+    try:
+        rendered = render_pages(env, pages, common, page_error=page_error, cache=cache, progress=progress,
+                                theme_key=theme_key, config_key=repr(dataclasses.astuple(site.config)),
+                                helpers=lambda page_url: {"url": PageLinks(page_url, site.config.base_path)},
+                                renderers=render_links.RENDERERS)
+    finally:
+        fragments.clear()
     for (out, *_), page in zip(pages, rendered):
         if page.error is not None:
             where, message, line, hint = page.error

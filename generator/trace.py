@@ -600,6 +600,42 @@ def _is_node(ref: object) -> bool:
     return type(ref) is tuple and len(ref) == 2 and ref[0] == "@"
 
 
+def traced_root(value: object) -> tuple[object, int | None]:
+    """(the real object, its node) of a traced value; (None, None) for anything else."""
+    if isinstance(value, _Proxy):
+        return object.__getattribute__(value, "_t_obj"), object.__getattribute__(value, "_t_idx")
+    return None, None
+
+
+def replay_into(rec: Recorder, sub: Recorder, roots: list[int | None]) -> None:
+    """Add to ``rec`` what ``sub`` recorded: ``sub``'s roots are numbered (0, 1, ...) and stand
+    for the nodes ``roots[0]``, ``roots[1]``... of ``rec`` (which hold the same objects). Used
+    when a fragment rendered once is written again on another page (generator/fragments.py)."""
+    mapped: list[int] = []
+    for (parent, step), value in zip(sub.steps, sub.values):
+        if parent < 0:
+            mapped.append(roots[step])  # type: ignore[index]
+        else:
+            mapped.append(rec.node(mapped[parent], _remap(step, mapped), value))
+    if sub.opaque:
+        rec.opaque = True
+
+
+def _remap(step: tuple, mapped: list[int]) -> tuple:
+    """``step`` with the nodes it refers to renumbered by ``mapped``."""
+    kind = step[0]
+    if kind == "c":
+        return ("c", step[1], tuple(_remap_ref(a, mapped) for a in step[2]),
+                tuple((k, _remap_ref(v, mapped)) for k, v in step[3]))
+    if kind in ("i", "in", "eq"):
+        return (kind, _remap_ref(step[1], mapped))
+    return step
+
+
+def _remap_ref(ref: object, mapped: list[int]) -> object:
+    return ("@", mapped[ref[1]]) if _is_node(ref) else ref  # type: ignore[index]
+
+
 def traced_context(context: dict[str, object], rec: Recorder) -> dict[str, object]:
     """The template context with every value wrapped for recording."""
     return {name: rec.wrap(value, -1, name) for name, value in context.items()}

@@ -1,0 +1,120 @@
+"""``reuse(macro, *args)``: a theme macro rendered once per build for the same arguments.
+
+A card (a briefing in a list) is the same HTML on every page that lists the
+briefing, but for its links, which are relative to the page. The term pages,
+the archive and the timeline of 10,000 briefings hold about 100,000 cards, and
+rendering each through Jinja was a third of the render stage. In a template::
+
+    {{ reuse(card, b, heading) }}
+
+renders ``card(b, heading)`` the first time these arguments are seen by a
+rendering process, and from then on gives the same HTML with the links made
+relative to the page at hand. This is exact when the macro's output depends only
+on its arguments and on ``url()`` (whose results it only writes out), which is
+the theme's rule for macros called through ``reuse``.
+
+Tracing (:mod:`generator.trace`): the macro is rendered with arguments traced
+by a recorder of its own, whose roots are the arguments. Every page that uses
+the fragment gets that recording added to its own, rooted at the page's nodes
+for the same arguments, so a page that reuses a card records what the card read
+exactly as if it had rendered it.
+
+Links: while the macro renders for the memo, the page's ``url()`` writes a
+numbered marker instead of a link; each use puts in the links relative to its
+page. The marker holds a control character that no content can hold (the loader
+rejects them), and a fragment whose markers do not all come back intact, in
+order, is not memoised: it is rendered for each page like any other macro call.
+"""
+
+from __future__ import annotations
+
+import re
+
+import jinja2
+from markupsafe import Markup, escape
+
+from generator.trace import Recorder, replay_into, traced_root
+
+#: Marker of the n-th link in a memoised fragment: "\x1e" n "&" "\x1f". The "&" tells
+#: whether the template escaped the link (it is then "&amp;"), as it does by default.
+_MARK = re.compile("\x1e([0-9]+)(&|&amp;)\x1f")
+
+#: The fragments of the build being rendered, in this process: key -> (html with markers,
+#: link targets, recording). Cleared by :func:`clear` at the start and end of each render.
+_memo: dict = {}
+
+
+def clear() -> None:
+    _memo.clear()
+
+
+@jinja2.pass_context
+def reuse(ctx: jinja2.runtime.Context, macro: jinja2.runtime.Macro, *args: object) -> object:
+    """``macro(*args)``, rendered once per build (per process) for the same arguments."""
+    links = ctx.get("url")  # the page's generator.render.PageLinks, if it has one
+    func = getattr(macro, "_func", None)
+    if getattr(links, "deferred", False) is not None or func is None:  # no PageLinks, or inside a fragment
+        return macro(*args)
+    key: list = [func.__code__]
+    nodes: list[int | None] = []
+    rec = None
+    for a in args:
+        real, node = traced_root(a)
+        nodes.append(node)
+        if node is not None:
+            key.append(id(real))
+            rec = object.__getattribute__(a, "_t_rec")
+        else:
+            try:
+                hash(a)
+            except TypeError:
+                return macro(*args)
+            key.append((type(a), a))
+    key_ = tuple(key)
+    found = _memo.get(key_)
+    if found is None:
+        found = _memo[key_] = _render(macro, args, links, rec)
+    if found is _NOT_MEMOISED:
+        return macro(*args)
+    head, links_and_text, recording = found
+    if rec is not None:
+        replay_into(rec, recording, nodes)
+    out = [head]
+    for target, needs_escape, text in links_and_text:
+        url = links(target)
+        out.append(escape(url) if needs_escape else url)
+        out.append(text)
+    return Markup("".join(out))
+
+
+_NOT_MEMOISED = (None, None, None)
+_SPECIAL = re.compile("[&<>\"']")
+
+
+def _render(macro: jinja2.runtime.Macro, args: tuple, links, rec: Recorder | None) -> tuple:  # noqa: ANN001
+    """(html before the first link, [(link target, whether it is escaped, html after it)...],
+    recording), or :data:`_NOT_MEMOISED`."""
+    sub = Recorder(rec.keyed, rec.memo) if rec is not None else Recorder()
+    sub_args = []
+    for k, a in enumerate(args):
+        real, node = traced_root(a)
+        sub_args.append(sub.wrap(real, -1, k) if node is not None else a)
+    targets: list = []
+    links.deferred = targets
+    try:
+        html = str(macro(*sub_args))
+    finally:
+        links.deferred = None
+    pieces = _MARK.split(html)  # text, (number, "&" or "&amp;", text) for each marker
+    numbers = [int(n) for n in pieces[1::3]]
+    if numbers != list(range(len(targets))) or html.count("\x1e") != len(targets) \
+            or html.count("\x1f") != len(targets):
+        return _NOT_MEMOISED
+    links_and_text = []
+    for n, (mark, text) in enumerate(zip(pieces[2::3], pieces[3::3])):
+        target = targets[n]
+        # An escaped link needs escaping again only if it can hold a character to escape:
+        # a relative link holds only "..", "/" and the target's own segments.
+        escaped = mark == "&amp;" and (type(target) is not str or _SPECIAL.search(target) is not None)
+        links_and_text.append((target, escaped, text))
+    return pieces[0], links_and_text, sub
