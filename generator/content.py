@@ -176,8 +176,108 @@ def split_frontmatter(text: str) -> tuple[str, str, int] | None:
     return None
 
 
+# -- the frontmatter most files have, read without a YAML parser ----------------------------------
+#
+# One ``key: value`` a line: text in double quotes without escapes, in single quotes, plain
+# (starting with a letter, without ':' or '#'), a day (YYYY-MM-DD), nothing, a flow list of such
+# text ([..., ...]) or a block list ('- ...' lines under the key). That is what the importer and the
+# editors write; every value there is what the YAML loaders give (tests/test_yaml_fast.py compares
+# them on generated frontmatter). Anything else, or anything in doubt, goes to the loaders.
+
+#: Outside the subset: what YAML does not allow or reads as a line break or space
+#: (tab, CR, NEL, the Unicode line and paragraph separators, the BOM), and noncharacters.
+_NOT_SIMPLE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+                         "\U00010000-\U0010ffff]")
+_DQ = r'"[^"\\]*"'
+_SQ = r"'(?:[^']|'')*'(?!')"
+_BLOCK_PLAIN = r"[^\W\d_](?:[^:#]*[^:# ])?"
+_FLOW_PLAIN = r"""[^\W\d_](?:[^,:?#\[\]{}"']*[^,:?#\[\]{}"' ])?"""
+_FLOW_ITEM = f"(?:{_DQ}|{_SQ}|{_FLOW_PLAIN})"
+_KEY_LINE = re.compile(
+    rf"(?P<key>[A-Za-z_][A-Za-z0-9_-]*):(?: +(?:(?P<dq>{_DQ})|(?P<sq>{_SQ})|(?P<date>\d{{4}}-\d{{2}}-\d{{2}})"
+    rf"|(?P<plain>{_BLOCK_PLAIN})|(?P<list>\[ *(?P<flow>{_FLOW_ITEM}(?: *, *{_FLOW_ITEM})*)? *\])))? *")
+_FLOW_ITEMS = re.compile(rf"(?P<dq>{_DQ})|(?P<sq>{_SQ})|(?P<plain>{_FLOW_PLAIN})")
+_DQ_LIST = re.compile(rf"{_DQ}(?: *, *{_DQ})*")  # the flow lists of most files
+_DQ_TEXT = re.compile(r'"([^"\\]*)"')
+_ITEM_LINE = re.compile(rf"(?P<indent> *)- +(?:(?P<dq>{_DQ})|(?P<sq>{_SQ})|(?P<plain>{_BLOCK_PLAIN})) *")
+#: Plain words the loaders do not read as text.
+_NOT_TEXT = frozenset({"true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL"})
+
+
+def _simple_text(dq: str | None, sq: str | None, plain: str | None) -> str | None:
+    """The text of a value matched as ``_DQ``, ``_SQ`` or a plain word; None for a plain word
+    that is not text."""
+    if dq is not None:
+        return dq[1:-1]
+    if sq is not None:
+        return sq[1:-1].replace("''", "'")
+    return None if plain in _NOT_TEXT else plain
+
+
+def _simple_frontmatter(yaml_text: str) -> dict[str, Field] | None:
+    """The fields of frontmatter in the subset above, exactly as the YAML loaders read them
+    (and with nothing to report); None when it is not in the subset."""
+    if not yaml_text or _NOT_SIMPLE.search(yaml_text):
+        return None
+    lines = yaml_text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    fields: dict[str, Field] = {}
+    bare: Field | None = None  # the last key, if it has no value on its line: its list may follow
+    indent = None  # of that list's items
+    for number, line in enumerate(lines, 2):  # the opening '---' is line 1
+        if line[:1] in (" ", "-"):
+            m = _ITEM_LINE.fullmatch(line)
+            if m is None or bare is None or (indent is not None and m[1] != indent):
+                return None
+            text = _simple_text(m[2], m[3], m[4])
+            if text is None:
+                return None
+            if indent is None:
+                bare.value, indent = [], m[1]
+            bare.value.append(text)
+            continue
+        m = _KEY_LINE.fullmatch(line)
+        if m is None:
+            return None
+        key, dq, sq, date, plain, flow_list, flow = m.groups()
+        if key in _NOT_TEXT or key in fields:
+            return None
+        bare = indent = None
+        if flow_list is not None:
+            if flow is None:
+                value: object = []
+            elif _DQ_LIST.fullmatch(flow):
+                value = _DQ_TEXT.findall(flow)
+            else:
+                value = []
+                for item in _FLOW_ITEMS.finditer(flow):
+                    text = _simple_text(*item.groups())
+                    if text is None:
+                        return None
+                    value.append(text)
+        elif date is not None:
+            try:
+                value = dt.date(int(date[:4]), int(date[5:7]), int(date[8:]))
+            except ValueError:  # the loaders report it
+                return None
+        elif dq is not None or sq is not None or plain is not None:
+            value = _simple_text(dq, sq, plain)
+            if value is None:
+                return None
+        else:
+            value = None
+        fields[key] = f = Field(value, number)
+        if value is None:
+            bare = f
+    return fields
+
+
 def parse_frontmatter(yaml_text: str, path: Path, diags: Diagnostics) -> dict[str, Field] | None:
     """Parse the YAML block into key -> (value, line); lines count from the file's top."""
+    fields = _simple_frontmatter(yaml_text)
+    if fields is not None:
+        return fields
     loader = _loader(yaml_text)
     if type(loader) is not StrictLoader:
         local = Diagnostics(root=diags.root)

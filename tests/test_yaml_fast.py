@@ -108,3 +108,69 @@ _YAML_CHARS = st.sampled_from(list("abc:-[]{},'\"#|>!%@`?~ \t\n\\0123456789.eExu
 @given(st.lists(_YAML_CHARS, max_size=40).map("".join))
 def test_public_parse_equals_reference_on_random_text(text: str) -> None:
     assert _public(text) == _parse(text, fast=False)
+
+
+# -- the frontmatter read without a YAML parser (content._simple_frontmatter) ---------------------
+
+_KEYS = st.sampled_from(["title", "topics", "summary", "x", "a-b", "_k", "K9", "true", "Null", "no", "y"])
+_VALUES = st.sampled_from([
+    '"abc"', '"a \'b\' c"', '"a\\"b"', '"a # b: c"', '""', '"  padded  "', '"é ’ 🌍"', "'it''s'", "'x'''", "''''",
+    "'a'b'", "''", "'a: b'", "Word", "word two", "two  spaces", "a, b", "a: b", "a:b", "a #b", "a#b", "x y ",
+    "é", "Ünï", "²x", "true", "True", "null", "NULL", "No", "on", "2022-01-02", "2022-13-01", "2022-02-30",
+    "2022-1-2", "20220102", "1.5", ".inf", "0x1F", "[a, b]", "[\"a\", 'b']", "[]", "[ ]", "[ a ,b ]", "[a,]",
+    "[a b, c]", "[a?b]", "[a:b]", "[true]", "[\"x\", [y]]", "{a: b}", "|", ">", "&a x", "*a", "!x", "%x", "@x",
+    "`x", "-x", "- x", "?x", "a [b] {c}", "Russia's war", "a \"quoted\" word", "x\\y", "",
+])
+_LINE = st.one_of(
+    st.tuples(_KEYS, st.sampled_from([": ", ":  ", ":", ": \t"]), _VALUES, st.sampled_from(["", " ", "  # c"]))
+    .map("".join),
+    st.tuples(st.sampled_from(["- ", "  - ", " - ", "-  ", "-", "    - "]), _VALUES, st.sampled_from(["", " "]))
+    .map("".join),
+    st.sampled_from(["", "# comment", "  continued", "---", "...", "\t- x", "key: \"a\u2028b\"", "k: \ufeffx",
+                     "k: a\x85b", "k: \x7f", "title: \"x\"\r"]),
+)
+
+
+def _simple_and_reference(text: str):
+    fields = content._simple_frontmatter(text)
+    if fields is None:
+        return None, None
+    return ({k: (repr(f.value), f.line) for k, f in fields.items()}, []), _parse(text, fast=False)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_LINE, max_size=8).map("\n".join), st.booleans())
+def test_simple_frontmatter_is_what_the_loaders_read(text: str, newline: bool) -> None:
+    text += "\n" if newline else ""
+    simple, reference = _simple_and_reference(text)
+    if simple is not None:
+        assert simple == reference
+        assert simple == _public(text)
+
+
+_NOISE = st.sampled_from(list(" :#,[]{}'\"-\\\t\n?&*!|>%@`") + ["é", "''", "- ", ": ", "\u2028", "\x85"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_LINE, min_size=1, max_size=6).map("\n".join), st.lists(st.tuples(st.integers(0, 200), _NOISE),
+                                                                        max_size=3))
+def test_simple_frontmatter_with_a_character_out_of_place(text: str, noise) -> None:
+    for at, extra in noise:
+        at = at % (len(text) + 1)
+        text = text[:at] + extra + text[at:]
+    simple, reference = _simple_and_reference(text)
+    if simple is not None:
+        assert simple == reference
+
+
+def test_simple_frontmatter_reads_what_the_importer_and_the_bench_write() -> None:
+    meta = {"title": "NATO: summit", "date": __import__("datetime").date(2022, 1, 7), "source": "it's",
+            "topics": ["Arms control", "yes"], "people": [], "summary": 'Quote "x" # not a comment'}
+    text = content.dump_briefing(meta, "Body")
+    yaml_text = content.split_frontmatter(text)[0]
+    bench = ('title: "He said: \'no\' (Riga)"\ndate: 2019-01-19\nsource: "Eastern Monitor"\n'
+             'topics: ["Deterrence and defence", "Arms control"]\npeople: []\nsummary: "Quote ’x’."\n')
+    for yaml_text in (yaml_text, bench):
+        simple = content._simple_frontmatter(yaml_text)
+        assert simple is not None, yaml_text
+        assert {k: (repr(f.value), f.line) for k, f in simple.items()} == _parse(yaml_text, fast=False)[0]
