@@ -259,23 +259,23 @@ class BuildCache:
         """:func:`generator.content.read_briefing` for many files, memoised by each file's
         bytes: the ones not in the cache are parsed on all cores; diagnostics come in the
         order of ``paths``, as if read one by one."""
-        keys: list[tuple | None] = []
-        for path in paths:
-            try:
-                raw = path.read_bytes()
-            except OSError:
-                keys.append(None)
-                continue
-            keys.append((path.relative_to(content_dir).as_posix(), hashlib.sha256(raw).digest()))
+        keys: list[tuple | None] = [None] * len(paths)
+        if self.parsed:  # else every file is parsed, and hashed where it is read, once
+            for i, path in enumerate(paths):
+                try:
+                    raw = path.read_bytes()
+                except OSError:
+                    continue
+                keys[i] = (path.relative_to(content_dir).as_posix(), hashlib.sha256(raw).digest())
         misses = [i for i, key in enumerate(keys) if key is None or key not in self.parsed]
         parsed = dict(zip(misses, parallel.run(functools.partial(_parse, content_dir=content_dir, root=diags.root),
                                                [paths[i] for i in misses])))
         out: list[Briefing | None] = []
         for i, (path, key) in enumerate(zip(paths, keys)):
             if i in parsed:
-                stored, items, digest = parsed[i]
+                stored, items, key = parsed[i]
                 self.stats.parsed += 1
-                if key is not None and digest == key[1]:  # parsed from the bytes the key names
+                if key is not None:  # the key of the very bytes parsed
                     self.parsed[key] = (stored, items)
                     self._used_parsed.add(key)
             else:
@@ -357,21 +357,22 @@ class BuildCache:
         return data
 
 
-def _parse(path: Path, content_dir: Path, root: Path | None) -> tuple[bytes | None, tuple, bytes | None]:
-    """(pickled briefing or None, diagnostics, SHA-256 of the bytes parsed, or None if the
-    file changed while it was read)."""
+def _parse(path: Path, content_dir: Path, root: Path | None) -> tuple[bytes | None, tuple, tuple | None]:
+    """(pickled briefing or None, diagnostics, the cache key of the bytes parsed: the path
+    in ``content_dir`` and their SHA-256, or None if the file could not be read)."""
     try:
         raw = path.read_bytes()
     except OSError:
-        raw = None
+        raw = None  # read_briefing tries again, and reports why it cannot
     local = Diagnostics(root=root)
-    b = _read_briefing(path, content_dir, local)
-    try:
-        same = raw is not None and path.read_bytes() == raw
-    except OSError:
-        same = False
-    stored = None if b is None else pickle.dumps(_detached(b), protocol=pickle.HIGHEST_PROTOCOL)
-    return stored, tuple(local.items), hashlib.sha256(raw).digest() if same else None
+    b = _read_briefing(path, content_dir, local, raw)
+    if b is None:
+        stored = None
+    else:  # b is this function's own: no copy to detach
+        b.file = None
+        stored = pickle.dumps(b, protocol=pickle.HIGHEST_PROTOCOL)
+    key = None if raw is None else (path.relative_to(content_dir).as_posix(), hashlib.sha256(raw).digest())
+    return stored, tuple(local.items), key
 
 
 class _Checksummed:

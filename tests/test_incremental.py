@@ -341,3 +341,43 @@ def test_feeds_are_reused_until_what_they_show_changes(sample) -> None:
     expected = tree_digest(sample.output)
     shutil.rmtree(sample.output)
     assert build(paths).ok and tree_digest(sample.output) == expected
+
+
+def test_parsed_briefings_are_keyed_by_the_bytes_parsed(site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold read hashes each file where it parses it; a file edited between the hashing of
+    a warm read and its parsing is kept under the bytes parsed, never under the ones hashed."""
+    import hashlib
+
+    import generator.cache as cache_module
+    from generator.diagnostics import Diagnostics
+
+    files = [site.add(f"2022/b{i}.md", briefing(title=f"Old {i}")) for i in range(3)]
+    cache = BuildCache()
+    cache.begin(site.content, None)
+    read = cache.read_briefings(files, site.content, Diagnostics(root=site.root))
+    assert [b.title for b in read] == ["Old 0", "Old 1", "Old 2"] and read[0].file == files[0]
+    assert set(cache.parsed) == {(p.relative_to(site.content).as_posix(), hashlib.sha256(p.read_bytes()).digest())
+                                 for p in files}
+    assert cache.stats.parsed == 3 and cache.stats.parse_hits == 0
+
+    files[1].write_text(briefing(title="Hashed"), encoding="utf-8")
+    run = cache_module.parallel.run
+
+    def edit_then_run(fn, items, *args):  # the file changes after the warm read hashed it
+        files[1].write_text(briefing(title="Parsed"), encoding="utf-8")
+        return run(fn, items, *args)
+
+    monkeypatch.setattr(cache_module.parallel, "run", edit_then_run)
+    cache.begin(site.content, None)
+    read = cache.read_briefings(files, site.content, Diagnostics(root=site.root))
+    assert [b.title for b in read] == ["Old 0", "Parsed", "Old 2"]
+    assert cache.stats.parsed == 1 and cache.stats.parse_hits == 2
+    rel = files[1].relative_to(site.content).as_posix()
+    assert (rel, hashlib.sha256(briefing(title="Parsed").encode()).digest()) in cache.parsed
+    assert (rel, hashlib.sha256(briefing(title="Hashed").encode()).digest()) not in cache.parsed
+
+    monkeypatch.setattr(cache_module.parallel, "run", run)
+    cache.begin(site.content, None)
+    read = cache.read_briefings(files, site.content, Diagnostics(root=site.root))
+    assert read[1].title == "Parsed" and cache.stats.parse_hits == 3
+    assert read[1] is not read[0] and read[1].file == files[1]
