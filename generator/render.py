@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import functools
 import posixpath
+import types
 from collections import defaultdict
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from generator.link import term_slug
 from generator.model import OutputFile, Site
 from generator.pages import render_pages
 from generator.progress import ProgressFactory
+from generator.trace import TracedMethod
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
@@ -108,6 +110,29 @@ class PageLinks:
         return relative_url(target, self.page_url, self.base_path)
 
 
+class PageContext(jinja2.runtime.Context):
+    """Jinja's template context, which calls the callables a page calls most (``url()``,
+    a traced object's methods, built-in methods such as ``date.isoformat``) directly.
+
+    ``Context.call`` first asks every callable whether it wants the context, the
+    evaluation context or the environment passed in (four attribute lookups, about
+    1.6 us: a tenth of a briefing page's rendering, 800,000 calls at 10,000 briefings).
+    None of these types can ask for it (they have no ``jinja_pass_arg`` and cannot be
+    given one), so the answer is known; everything else takes ``Context.call``."""
+
+    def call(__self, __obj, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN204, N805 - Jinja's signature
+        if type(__obj) in _DIRECT_CALL:
+            if kwargs:
+                kwargs.pop("_block_vars", None)
+                kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:
+                return __self.environment.undefined(
+                    "value was undefined because a callable raised a StopIteration exception")
+        return super().call(__obj, *args, **kwargs)
+
+
 def make_environment(theme_dir: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(theme_dir / "templates")),
@@ -121,6 +146,7 @@ def make_environment(theme_dir: Path) -> jinja2.Environment:
         # no need to look at every template file's time for every page.
         auto_reload=False,
     )
+    env.context_class = PageContext
     env.globals["url"] = _url
     env.globals["term_slug"] = term_slug
     env.globals["reuse"] = fragments.reuse
@@ -128,6 +154,10 @@ def make_environment(theme_dir: Path) -> jinja2.Environment:
     render_links.register(env)  # timeline chart and helpers
     publish.install(env)
     return env
+
+
+#: Callables that never take Jinja's context, evaluation context or environment.
+_DIRECT_CALL = frozenset({PageLinks, TracedMethod, types.BuiltinMethodType, types.MethodWrapperType})
 
 
 def _out_path(url: str) -> str:

@@ -295,7 +295,7 @@ class _Proxy:
             rec.node(idx, step, MISSING)
             raise
         if isinstance(value, _METHOD_TYPES):
-            found = _Method(self, name)
+            found = TracedMethod(self, name)
         elif callable(value) and not isinstance(value, type):
             rec.opaque = True
             return value
@@ -422,7 +422,7 @@ class MapProxy(_Proxy):
     __slots__ = ()
 
 
-class _Method:
+class TracedMethod:
     """A method of a traced object: its call is one recorded step."""
 
     __slots__ = ("owner", "name")

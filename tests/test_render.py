@@ -43,3 +43,24 @@ def test_a_page_s_url_helper_gives_what_relative_url_gives():
         page = path() if rng.random() < 0.95 else None
         target = path() if rng.random() < 0.97 else path().lstrip("/") or "x"
         assert PageLinks(page, "/base/")(target) == relative_url(target, page, "/base/"), (page, target)
+
+
+def test_the_page_context_calls_like_jinja(tmp_path):
+    """render.PageContext calls some callables directly: same results, same errors as Jinja's."""
+    import jinja2
+
+    from generator.render import PageLinks, make_environment
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "t.html").write_text(
+        "{% for x in xs %}{{ url(x) }} {{ x.startswith('/a') }} {{ d.isoformat() }}|{% endfor %}"
+        "{% block b %}{{ url('/a/b/') }}{{ (1).__add__(2) }}{% endblock %}", encoding="utf-8")
+    (tmp_path / "templates" / "stop.html").write_text("{{ it.__next__() }}", encoding="utf-8")
+    ours = make_environment(tmp_path)
+    plain = make_environment(tmp_path)
+    plain.context_class = jinja2.runtime.Context
+    values = {"xs": ["/a/", "/b/c/"], "d": dt.date(2022, 1, 7), "url": PageLinks("/a/x/", "/")}
+    assert ours.get_template("t.html").render(values) == plain.get_template("t.html").render(values) == (
+        "../ True 2022-01-07|../../b/c/ False 2022-01-07|../b/3")
+    for env in (ours, plain):
+        with pytest.raises(jinja2.UndefinedError, match="StopIteration"):
+            env.get_template("stop.html").render(it=iter([]))
