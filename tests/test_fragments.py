@@ -23,6 +23,12 @@ def _theme_without_reuse(tmp_path: Path) -> Path:
     text = macros.read_text(encoding="utf-8")
     assert "reuse(card, b, heading)" in text
     macros.write_text(text.replace("reuse(card, b, heading)", "card(b, heading)"), encoding="utf-8")
+    # The header, called with page_url itself: nav_at must make no difference.
+    base = theme / "templates" / "base.html"
+    text = base.read_text(encoding="utf-8")
+    assert "reuse(site_header, config, taxonomies, nav_at)" in text
+    base.write_text(text.replace("reuse(site_header, config, taxonomies, nav_at)",
+                                 "site_header(config, taxonomies, page_url)"), encoding="utf-8")
     return theme
 
 
