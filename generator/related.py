@@ -49,6 +49,8 @@ import math
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from itertools import compress, repeat
+from operator import add, itemgetter, mul, truediv
 
 from generator import parallel
 from generator.config import RelatedConfig
@@ -127,20 +129,41 @@ def text_vectors(briefings: list[Briefing], features: Features | None = None,
         changed = {w for w in touched
                    if _weight_class(n, df.get(w)) != _weight_class(n, previous["df"].get(w))}
     else:
-        old, df, changed = {}, {}, set()
+        old, changed = {}, set()
+        counted: Counter = Counter()
         for t, k in counts.items():
-            for w in set(t.split()):
-                df[w] = df.get(w, 0) + k
-    idf: dict[str, float] = {}
+            if k == 1:
+                counted.update(set(t.split()))  # counted in C
+            else:
+                for w in set(t.split()):
+                    counted[w] += k
+        df = dict(counted)
+    idf: dict[str, float] = {}  # every word; 0 for a word in every body (no weight)
 
     def weigh(t: str) -> dict[str, float]:
         if not idf:
-            idf.update((w, word_idf(n, k)) for w, k in df.items() if k < n)
+            by_df: dict[int, float] = {}
+            for w, k in df.items():
+                x = by_df.get(k)
+                if x is None:
+                    x = by_df[k] = word_idf(n, k) if k < n else 0.0
+                idf[w] = x
         c = Counter(t.split())
-        weights = [(w, tf * idf[w]) for w, tf in c.items() if w in idf]
-        top = sorted(weights, key=lambda kv: (-kv[1], kv[0]))[:TEXT_TERMS]
-        norm = math.sqrt(sum(v * v for _, v in top))
-        return {sys.intern(w): v / norm for w, v in top} if norm else {}
+        # tf · idf of each word: > 0 unless the word is in every body (its df < n makes ln(n / df') > 0).
+        values = list(map(mul, c.values(), map(idf.__getitem__, c)))
+        ranked = sorted(values, reverse=True)
+        cut = ranked[min(TEXT_TERMS, len(ranked)) - 1] if ranked else 0.0
+        if cut <= 0:
+            cut = math.ulp(0.0)  # fewer than TEXT_TERMS weighed words: all of them
+        # The heaviest TEXT_TERMS words, ties by word: (-weight, word) order, with no key
+        # computed per word: by word, then (stable) by weight, heaviest first.
+        top = list(compress(zip(c, values), map(cut.__le__, values)))
+        top.sort()
+        top.sort(key=itemgetter(1), reverse=True)
+        del top[TEXT_TERMS:]
+        weights = [v for _, v in top]
+        norm = math.sqrt(sum(map(mul, weights, weights)))
+        return dict(zip(map(sys.intern, [w for w, _ in top]), map(truediv, weights, repeat(norm)))) if norm else {}
 
     def still_right(t: str) -> bool:
         if t not in old:
@@ -170,7 +193,11 @@ def nearness(a: Briefing, b: Briefing, half_life_days: float) -> float:
 
 
 class Scorer:
-    """Everything the score needs, computed once per build."""
+    """Everything the score needs, computed once per build.
+
+    Inside, a term is a number, its *rank*: terms ordered by what a reason lists first
+    (heaviest weighted idf, then name, then key), so that the shared terms of two briefings
+    come sorted by ``sorted()`` of two sets' intersection, in C."""
 
     def __init__(self, briefings: list[Briefing], taxonomies: dict[str, Taxonomy], config: RelatedConfig,
                  features: Features | None = None, memo: dict | None = None):
@@ -192,47 +219,70 @@ class Scorer:
                 self.postings[tk] = members
                 for i in members:
                     self.terms[i].add(tk)
+        gain = {tk: self.weight[tk[0]] * idf for tk, idf in self.idf.items()}
+        ranked = sorted(self.idf, key=lambda tk: (-gain[tk], self.names[tk].casefold(), tk))
+        rank = {tk: r for r, tk in enumerate(ranked)}
+        self._gain = [gain[tk] for tk in ranked]  # by rank
+        self._name = [self.names[tk] for tk in ranked]
+        self._term_sets = [{rank[tk] for tk in terms} for terms in self.terms]
         self.vectors = text_vectors(briefings, features, memo)
         self.word_postings: dict[str, list[int]] = defaultdict(list)
+        self._word_x: dict[str, list[float]] = defaultdict(list)  # beside word_postings: each one's weight
         for i, vec in enumerate(self.vectors):
-            for w in vec:
+            for w, x in vec.items():
                 self.word_postings[w].append(i)
-
-    def term_part(self, i: int, j: int) -> tuple[float, list[tuple[float, TermKey]]]:
-        """Sum of weighted idf over shared terms, and each shared term's share (heaviest first)."""
-        shared = sorted(((self.weight[tk[0]] * self.idf[tk], tk) for tk in self.terms[i] & self.terms[j]),
-                        key=lambda st: (-st[0], self.names[st[1]].casefold(), st[1]))
-        shared = [st for st in shared if st[0] > 0]
-        return math.fsum(s for s, _ in shared), shared
+                self._word_x[w].append(x)
+        self._day = [b.date.toordinal() if b.date is not None else None for b in briefings]
+        # Place in the site's order (newest first, then URL), the ties' order among related briefings.
+        sort_keys = [b.sort_key for b in briefings]
+        place = {key: k for k, key in enumerate(sorted(set(sort_keys)))}
+        self._place = [place[key] for key in sort_keys]
 
     def exact(self, i: int, j: int) -> RelatedLink | None:
         """The full score of a pair, or None when they share nothing that counts."""
+        found = self._exact(i, j)
+        if found is None:
+            return None
+        score, shared, similar = found
+        return RelatedLink(briefing=self.briefings[j], score=score, shared=shared, similar_text=similar)
+
+    def _exact(self, i: int, j: int) -> tuple[float, tuple[str, ...], bool] | None:
+        """:meth:`exact` as ``(score, shared term names, similar text)``."""
         c = self.config
-        terms, shared = self.term_part(i, j)
-        cos = cosine(self.vectors[i], self.vectors[j])
+        shared = self._term_sets[i] & self._term_sets[j]
+        if shared:
+            gain = self._gain
+            shared = [r for r in sorted(shared) if gain[r] > 0]  # heaviest first (ranks)
+            terms = math.fsum(map(gain.__getitem__, shared))
+        else:
+            shared, terms = [], 0.0
+        u, v = self.vectors[i], self.vectors[j]
+        if len(u) > len(v):
+            u, v = v, u
+        common = list(filter(v.__contains__, u))  # in u's order: the sum's order
+        cos = sum(map(mul, map(u.__getitem__, common), map(v.__getitem__, common)))
         if not shared and cos < MIN_TEXT:
             return None
         text = c.text * cos
-        time = c.time * nearness(self.briefings[i], self.briefings[j], c.half_life_days)
+        a, b = self._day[i], self._day[j]
+        time = c.time * (0.0 if a is None or b is None else 0.5 ** (abs(a - b) / c.half_life_days))
         score = math.fsum((terms, text, time))
         if score <= 0:
             return None
-        names = tuple(self.names[tk] for _, tk in shared[:REASON_TERMS])
-        return RelatedLink(briefing=self.briefings[j], score=score, shared=names,
-                           similar_text=cos >= MIN_TEXT and text >= terms)
+        return score, tuple(map(self._name.__getitem__, shared[:REASON_TERMS])), cos >= MIN_TEXT and text >= terms
 
     def keys(self, i: int) -> list[str]:
         """Briefing ``i``'s keys: its terms (:func:`term_key`) and the words of its text vector."""
         return [term_key(tk) for tk in self.terms[i]] + list(self.vectors[i])
 
-    def candidates(self, i: int, walked: list[str] | None = None) -> Counter:
+    def candidates(self, i: int, walked: list[str] | None = None) -> dict[int, float]:
         """Briefings sharing an uncommon term or heavy word with briefing ``i``, with partial scores.
 
         Posting lists are walked shortest (rarest key) first, and the walk stops once
         ``CANDIDATES`` briefings are found or ``4·CANDIDATES`` postings walked: rare keys carry
         the highest partial scores, and the work per briefing stays bounded whatever the
         archive's size. ``walked`` gets the keys of the posting lists walked."""
-        walks = []  # (length, order, members, gain per member or word weight)
+        walks = []  # (length, order, key, members, gain per member or word weight); the first three differ
         for tk in self.terms[i]:
             members = self.postings[tk]
             gain = self.weight[tk[0]] * self.idf[tk]
@@ -240,13 +290,15 @@ class Scorer:
                 walks.append((len(members), 0, term_key(tk), members, gain))
         text = self.config.text
         if text > 0:
+            postings = self.word_postings
             for w, x in self.vectors[i].items():
-                members = self.word_postings[w]
+                members = postings[w]
                 if len(members) <= POSTINGS_CAP:
                     walks.append((len(members), 1, w, members, text * x))
-        walks.sort(key=lambda walk: walk[:3])
-        acc: Counter = Counter()
-        vectors = self.vectors
+        walks.sort()
+        acc: dict[int, float] = {}
+        get, update, word_x = acc.get, acc.update, self._word_x
+        zero = repeat(0)
         steps = 0
         for length, is_word, key, members, gain in walks:
             if len(acc) > CANDIDATES or steps > 4 * CANDIDATES:
@@ -254,26 +306,46 @@ class Scorer:
             steps += length
             if walked is not None:
                 walked.append(key)
+            # acc[j] += gain (· the word's weight in j) for each member j, in C: a member is
+            # once in a list, so it is read before it is written.
             if is_word:
-                for j in members:
-                    acc[j] += gain * vectors[j][key]
+                update(zip(members, map(add, map(get, members, zero), map(mul, repeat(gain), word_x[key]))))
             else:
-                for j in members:
-                    acc[j] += gain
+                update(zip(members, map(add, map(get, members, zero), repeat(gain))))
         acc.pop(i, None)
         return acc
 
     def related(self, i: int, count: int, exclude: frozenset[int] = frozenset(),
                 walked: list[str] | None = None) -> list[RelatedLink]:
+        return [RelatedLink(briefing=self.briefings[j], score=score, shared=shared, similar_text=similar)
+                for j, score, shared, similar in self._related(i, count, exclude, walked)]
+
+    def _related(self, i: int, count: int, exclude: frozenset[int] = frozenset(),
+                 walked: list[str] | None = None) -> list[tuple[int, float, tuple[str, ...], bool]]:
+        """:meth:`related` as ``(position, score, shared term names, similar text)``."""
         if count <= 0:
             return []
         acc = self.candidates(i, walked)
         for j in exclude:
             acc.pop(j, None)
-        shortlist = sorted(acc, key=lambda j: (-acc[j], j))[:max(4 * count, SHORTLIST)]
-        links = [link for j in shortlist if (link := self.exact(i, j)) is not None]
-        links.sort(key=lambda link: (-link.score, link.briefing.sort_key))
-        return links[:count]
+        # The best ``size`` by partial score, ties by position: those at or above the size-th score, then
+        # ordered by (-score, position) with no key computed per candidate.
+        size = max(4 * count, SHORTLIST)
+        shortlist = list(acc)
+        if len(shortlist) > size:
+            cut = sorted(acc.values(), reverse=True)[size - 1]
+            shortlist = [j for j, s in acc.items() if s >= cut]
+        shortlist.sort()
+        shortlist.sort(key=acc.__getitem__, reverse=True)
+        del shortlist[size:]
+        found = []
+        place = self._place
+        for k, j in enumerate(shortlist):
+            scored = self._exact(i, j)
+            if scored is not None:
+                found.append((-scored[0], place[j], k, j, scored))
+        found.sort()  # best first, ties newest first then by URL (the site's order), then as listed
+        return [(j, *scored) for *_, j, scored in found[:count]]
 
 
 def link_related(briefings: list[Briefing], taxonomies: dict[str, Taxonomy], config: RelatedConfig,
@@ -301,9 +373,8 @@ def link_related(briefings: list[Briefing], taxonomies: dict[str, Taxonomy], con
     def one(i: int) -> tuple[tuple[str, ...], tuple]:
         exclude = frozenset(position[k] for k in story[i])
         walked: list[str] = []
-        found = scorer.related(i, config.count, exclude, walked)
-        return tuple(walked), tuple((link.briefing.path, link.score, link.shared, link.similar_text)
-                                    for link in found)
+        found = scorer._related(i, config.count, exclude, walked)
+        return tuple(walked), tuple((keys[j], score, shared, similar) for j, score, shared, similar in found)
 
     lists = dict(old) if old is not None else {}
     for i, entry in zip(todo, parallel.run(one, todo)):
