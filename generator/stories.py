@@ -18,9 +18,10 @@ Pairs join into groups transitively (union-find), as long as a group spans at mo
 ``MAX_STORY_DAYS``: a chain of look-alikes over weeks is not one event. A group is a :class:`Story`.
 
 Scale: briefings are visited in date order with a sliding window of ``STORY_DAYS``; each
-briefing is compared only with its neighbours in time (one set intersection each, in C), and
-memory stays bounded by the window. Shingles found in more than ``WINDOW_CAP`` briefings of
-one window (boilerplate) are not counted.
+briefing is compared only with its neighbours in time (one set intersection each, in C, with
+the few of its shingles that some briefing of the last two weeks has), and memory stays bounded
+by the window. Shingles found in more than ``WINDOW_CAP`` briefings of one window (boilerplate)
+are not counted. Quoted shingles are only made for the pairs whose overlap needs them.
 
 Between builds (:func:`kept_pairs`): the pairs a briefing makes with the briefings of its
 window depend only on it and on them (their words, quotations, source, date and URL), so
@@ -75,37 +76,56 @@ def story_pairs(briefings: list[Briefing], features: Callable[[Briefing], TextFe
         start -= 1
     window: deque[int] = deque()  # positions in ``dated`` of the briefings in the window
     bodies: dict[int, set] = {}  # window member -> its shingles
-    quotes: dict[int, set] = {}  # window member -> its quoted shingles
+    quotes: dict[int, set] = {}  # window member -> its quoted shingles, once needed
+    # The shingles of the briefings of this period of STORY_DAYS + 1 days and of the one before
+    # (a window lies in both): what a briefing shares with its window is in what it shares with
+    # them, a set much smaller than its own, so that each member is compared with that only.
+    span = STORY_DAYS + 1
+    period, seen_now, seen_before = None, set(), set()
     pairs = []
     for i in range(start, hi):
         a = dated[i]
         while window and (a.date - dated[window[0]].date).days > STORY_DAYS:
             j = window.popleft()
-            del bodies[j], quotes[j]
+            del bodies[j]
+            quotes.pop(j, None)
         f = features(a)
         mine = f.shingles()
         if len(mine) < MIN_SHINGLES:
             continue
-        if len(window) > WINDOW_CAP:  # only then can a shingle be in more than WINDOW_CAP members
-            seen = Counter(chain.from_iterable(bodies[j] for j in window))
-            mine_counted = mine - {s for s in mine if seen[s] > WINDOW_CAP}
-        else:
-            mine_counted = mine
-        my_quotes = f.quote_shingles()
-        for j in window if i >= lo else ():  # in date order, as positions grow with it
-            shared = len(mine_counted & bodies[j])
-            if not shared:
-                continue
-            b = dated[j]
-            if _same_source(a, b):
-                continue
-            overlap = shared / min(len(mine), len(bodies[j]))
-            if overlap >= MIN_OVERLAP or (
-                    overlap >= QUOTE_OVERLAP and len(my_quotes & quotes[j]) >= MIN_SHARED_QUOTE):
-                pairs.append((b, a))
+        day = a.date.toordinal() // span
+        if period != day:
+            seen_before = seen_now if period == day - 1 else set()
+            period, seen_now = day, set()
+        if i >= lo and window:
+            if len(window) > WINDOW_CAP:  # only then can a shingle be in more than WINDOW_CAP members
+                seen = Counter(chain.from_iterable(bodies[j] for j in window))
+                mine_counted = mine - {s for s in mine if seen[s] > WINDOW_CAP}
+            else:
+                mine_counted = mine
+            candidates = mine_counted & seen_now
+            candidates |= mine_counted & seen_before
+            my_quotes = None
+            for j in window:  # in date order, as positions grow with it
+                shared = len(candidates & bodies[j])
+                if not shared:
+                    continue
+                b = dated[j]
+                if _same_source(a, b):
+                    continue
+                overlap = shared / min(len(mine), len(bodies[j]))
+                if overlap >= MIN_OVERLAP:
+                    pairs.append((b, a))
+                elif overlap >= QUOTE_OVERLAP:
+                    if my_quotes is None:
+                        my_quotes = f.quote_shingles()
+                    if j not in quotes:
+                        quotes[j] = features(b).quote_shingles()
+                    if len(my_quotes & quotes[j]) >= MIN_SHARED_QUOTE:
+                        pairs.append((b, a))
         window.append(i)
         bodies[i] = mine
-        quotes[i] = my_quotes
+        seen_now |= mine
     return pairs
 
 
