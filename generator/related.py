@@ -47,6 +47,7 @@ from __future__ import annotations
 import hashlib
 import math
 import sys
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from itertools import compress, repeat
@@ -72,6 +73,9 @@ SHORTLIST = 20
 MIN_TEXT = 0.05
 #: How many shared terms a reason names.
 REASON_TERMS = 3
+
+#: The form of the lists :func:`link_related` keeps (2: signatures hash the vector's weights as bytes).
+LISTS_FORMAT = 2
 
 TermKey = tuple[str, str]  # (taxonomy, term slug)
 #: Joins a term's taxonomy and slug into one key, beside the words (which never hold it).
@@ -366,7 +370,7 @@ def link_related(briefings: list[Briefing], taxonomies: dict[str, Taxonomy], con
     signature = [_signature(scorer, b, own_keys[i], story[i]) for i, b in enumerate(briefings)]
     scope = repr((len(briefings), config))
     names = {term_key(tk): name for tk, name in scorer.names.items()}
-    valid = memo and memo.get("format") == 1 and memo.get("scope") == scope
+    valid = memo and memo.get("format") == LISTS_FORMAT and memo.get("scope") == scope
     old = memo["lists"] if valid else None
     todo = _dirty(old, keys, own_keys, signature, scorer, memo["names"], names) if valid else range(len(briefings))
 
@@ -386,7 +390,7 @@ def link_related(briefings: list[Briefing], taxonomies: dict[str, Taxonomy], con
                      for j, score, shared, similar in found]
     if memo is not None:
         memo.clear()
-        memo.update({"format": 1, "scope": scope, "lists": lists, "names": names, "scored": len(todo)})
+        memo.update({"format": LISTS_FORMAT, "scope": scope, "lists": lists, "names": names, "scored": len(todo)})
     return len(todo)
 
 
@@ -395,8 +399,13 @@ def _signature(scorer: Scorer, b: Briefing, keys: list[str], story: tuple[str, .
     i = scorer.index[id(b)]
     # Its terms are among its keys; their weights (idf) change only when some briefing gains
     # or loses the term, which marks every list that has the term (see _dirty).
-    parts = (b.url, b.date.toordinal() if b.date else None, sorted(keys), sorted(scorer.vectors[i].items()), story)
-    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    # The words of its vector are among its keys (a term's key holds TERM_SEP, a word never
+    # does): their weights follow in the words' order, as bytes (repr of 40 floats was most of the time).
+    parts = (b.url, b.date.toordinal() if b.date else None, sorted(keys), story)
+    h = hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16)
+    vector = scorer.vectors[i]
+    h.update(array("d", map(vector.__getitem__, sorted(vector))).tobytes())
+    return h.digest()
 
 
 def _dirty(old: dict, keys: list[str], own_keys: list[list[str]], signature: list[bytes],
