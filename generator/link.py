@@ -21,6 +21,7 @@ from generator.markup import Renderer
 from generator.model import TAXONOMIES, Briefing, Site, Taxonomy, Term
 from generator.related import Features, Scorer, link_related
 from generator.stories import group_stories, kept_pairs, story_pairs
+from generator.text import features as text_features
 from generator.timeline import build_timeline
 
 #: Page names inside a taxonomy folder that a term's slug must not take.
@@ -106,6 +107,10 @@ def cross_link(site: Site, features: Features | None = None, memo: dict | None =
     briefings = site.briefings
     position = {id(b): i for i, b in enumerate(briefings)}
     memo = memo if memo is not None else {}
+    # Stories and related briefings both read every body's words: looked up (or computed) once.
+    features = features or (lambda b: text_features(b.body))
+    words = {id(b): features(b) for b in briefings}
+    features = lambda b: words[id(b)]  # noqa: E731
     # Stories are found in the background, in one process per core, while the related
     # briefings' text vectors are computed here; they do not depend on each other. Only
     # the parts of the timeline an edit can change are compared again (kept_pairs).
@@ -183,15 +188,14 @@ def _link_related_terms(taxonomies: dict[str, Taxonomy]) -> None:
                 terms_of[id(b)].append(term)
     together: dict[int, Counter] = defaultdict(Counter)
     for terms in terms_of.values():
-        for a in terms:
-            counter = together[id(a)]
-            for b in terms:
-                if b is not a:
-                    counter[id(b)] += 1
+        ids = [id(t) for t in terms]
+        for a in ids:
+            together[a].update(ids)  # counted in C; a counts itself, taken out below
     by_id = {id(t): t for tax in taxonomies.values() for t in tax.terms}
     order = {key: i for i, key in enumerate(TAXONOMIES)}
-    for term in by_id.values():
-        counts = together.get(id(term), Counter())
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], by_id[kv[0]].name.casefold(),
-                                                         order.get(by_id[kv[0]].taxonomy, 99)))
-        term.related_terms = [(by_id[k], n) for k, n in ranked[:RELATED_TERMS]]
+    tie = {k: (t.name.casefold(), order.get(t.taxonomy, 99)) for k, t in by_id.items()}
+    for k, term in by_id.items():
+        counts = together.get(k, Counter())
+        counts.pop(k, None)
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], *tie[kv[0]]))
+        term.related_terms = [(by_id[o], n) for o, n in ranked[:RELATED_TERMS]]
