@@ -15,9 +15,12 @@ import os
 import shutil
 import stat
 import tempfile
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from generator import parallel
 from generator.model import OutputFile
 
 
@@ -42,6 +45,14 @@ def check_output_dir(output_dir: Path, protected: list[Path]) -> None:
         raise UnsafeOutput(f"{output_dir}: refusing to replace this folder; choose another --output")
     if output_dir.is_symlink() or (output_dir.exists() and not output_dir.is_dir()):
         raise UnsafeOutput(f"{output_dir}: exists and is not a folder; remove it or choose another --output")
+
+
+def _safe_rel(path: str) -> str:
+    """``_safe_relpath(path).as_posix()``, at once for a path already in that form (every one a build makes)."""
+    parts = path.split("/")
+    if "" in parts or "." in parts or ".." in parts or "\x00" in path:
+        return _safe_relpath(path).as_posix()
+    return path
 
 
 def _safe_relpath(path: str) -> PurePosixPath:
@@ -98,7 +109,7 @@ def write_site(files: list[OutputFile], output_dir: Path,
             shutil.rmtree(stale, ignore_errors=True)
     wanted: dict[str, bytes] = {}
     for f in files:
-        rel = _safe_relpath(f.path).as_posix()
+        rel = _safe_rel(f.path)
         if rel in wanted:
             raise ValueError(f"two outputs for {rel}")
         wanted[rel] = f.data
@@ -110,38 +121,9 @@ def write_site(files: list[OutputFile], output_dir: Path,
     try:
         if reuse:
             _prune(work, wanted)
-        written = unchanged = 0
-        work_s, out_s = os.fspath(work), os.fspath(output_dir)
-        for rel, data in wanted.items():  # plain strings: this runs for every file of the site
-            target = f"{work_s}/{rel}"
-            old = f"{out_s}/{rel}"
-            try:
-                st_old = os.lstat(old)
-            except OSError:
-                st_old = None
-            known = read_from_output.get(rel) if read_from_output else None
-            if st_old is not None and stat.S_ISREG(st_old.st_mode) and st_old.st_size == len(data) \
-                    and ((known is not None and known[1] is data and known[0] == (
-                        st_old.st_dev, st_old.st_ino, st_old.st_size, st_old.st_mtime_ns))
-                         or _read(old) == data):
-                try:
-                    st_t = os.lstat(target)
-                except OSError:
-                    st_t = None
-                if st_t is not None and (st_t.st_ino, st_t.st_dev) == (st_old.st_ino, st_old.st_dev):
-                    unchanged += 1  # already the very file output/ has
-                    continue
-                _clear(target, work_s, st_t)
-                try:
-                    os.link(old, target)
-                    unchanged += 1
-                    continue
-                except OSError:
-                    pass
-            else:
-                _clear(target, work_s)
-            Path(target).write_bytes(data)  # a new inode: never writes into a file output/ shares
-            written += 1
+            written, unchanged = _update(work, output_dir, wanted, read_from_output)
+        else:
+            written, unchanged = _fill(work, output_dir, wanted, read_from_output)
         os.chmod(work, 0o755)
         _publish(work, output_dir, previous)
     except BaseException:
@@ -149,6 +131,172 @@ def write_site(files: list[OutputFile], output_dir: Path,
             shutil.rmtree(work, ignore_errors=True)
         raise
     return WriteReport(written=written, unchanged=unchanged)
+
+
+def _same_as_old(old: str, rel: str, data: bytes, read_from_output: dict | None) -> os.stat_result | None:
+    """The ``lstat`` of ``old`` (the file at ``rel`` in output/) if it holds ``data``, else None."""
+    try:
+        st_old = os.lstat(old)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st_old.st_mode) or st_old.st_size != len(data):
+        return None
+    known = read_from_output.get(rel) if read_from_output else None
+    if known is not None and known[1] is data and known[0] == (
+            st_old.st_dev, st_old.st_ino, st_old.st_size, st_old.st_mtime_ns):
+        return st_old
+    return st_old if _read(old) == data else None
+
+
+def _update(work: Path, output_dir: Path, wanted: dict[str, bytes],
+            read_from_output: dict[str, tuple[tuple, bytes]] | None) -> tuple[int, int]:
+    """Make ``work`` (the kept folder, pruned) hold exactly ``wanted``: (written, unchanged)."""
+    written = unchanged = 0
+    work_s, out_s = os.fspath(work), os.fspath(output_dir)
+    for rel, data in wanted.items():  # plain strings: this runs for every file of the site
+        target = f"{work_s}/{rel}"
+        old = f"{out_s}/{rel}"
+        st_old = _same_as_old(old, rel, data, read_from_output)
+        if st_old is not None:
+            try:
+                st_t = os.lstat(target)
+            except OSError:
+                st_t = None
+            if st_t is not None and (st_t.st_ino, st_t.st_dev) == (st_old.st_ino, st_old.st_dev):
+                unchanged += 1  # already the very file output/ has
+                continue
+            _clear(target, work_s, st_t)
+            try:
+                os.link(old, target)
+                unchanged += 1
+                continue
+            except OSError:
+                pass
+        else:
+            _clear(target, work_s)
+        Path(target).write_bytes(data)  # a new inode: never writes into a file output/ shares
+        written += 1
+    return written, unchanged
+
+
+def _fill(work: Path, output_dir: Path, wanted: dict[str, bytes],
+          read_from_output: dict[str, tuple[tuple, bytes]] | None) -> tuple[int, int]:
+    """Write ``wanted`` into ``work``, a new empty folder: (written, unchanged). What
+    :func:`_update` does there, with fewer system calls: each folder is made once,
+    before the files, and output/ is looked at only if it exists."""
+    folders = set()
+    for rel in wanted:
+        folder = rel.rpartition("/")[0]
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
+    if not folders.isdisjoint(wanted):  # a file where another one's folder goes: the last one wins
+        return _update(work, output_dir, wanted, read_from_output)
+    work_s, out_s = os.fspath(work), os.fspath(output_dir)
+    jobs = _writers(len(wanted))
+    levels: dict[int, dict[str, list[str]]] = {}  # depth -> parent -> its new folders
+    for folder in folders:
+        parent = folder.rpartition("/")[0]
+        levels.setdefault(folder.count("/"), {}).setdefault(parent, []).append(f"{work_s}/{folder}")
+
+    def make(siblings: list[str]) -> None:  # one thread per parent folder: they would wait for each other
+        for folder in siblings:
+            try:
+                os.mkdir(folder)
+            except FileExistsError:  # the same name in another case, on a case-insensitive system
+                if not stat.S_ISDIR(os.lstat(folder).st_mode):
+                    raise
+
+    for depth in sorted(levels):  # a folder's parent first
+        _in_threads(jobs, list(levels[depth].values()), make)
+    has_old = os.path.isdir(out_s)
+
+    def write(item: tuple[str, bytes]) -> bool:
+        """Write one file; True if it is a link to the same file in output/."""
+        rel, data = item
+        target = f"{work_s}/{rel}"
+        if has_old:
+            old = f"{out_s}/{rel}"
+            if _same_as_old(old, rel, data, read_from_output) is not None:
+                try:
+                    os.link(old, target)
+                    return True
+                except OSError:
+                    pass
+        try:
+            _write_new(target, data)
+        except FileExistsError:  # as above: the last one wins, in a new inode
+            _clear(target, work_s)
+            _write_new(target, data)
+        return False
+
+    unchanged = sum(_in_threads(jobs, list(wanted.items()), write))
+    return len(wanted) - unchanged, unchanged
+
+
+def _writers(files: int) -> int:
+    """Threads writing a new site: creating files and folders is mostly the system's work,
+    done without holding the GIL, and it keeps a core busy on some file systems (ext4
+    without a journal skips every inode freed in the last minute, one at a time)."""
+    return 1 if files < MIN_THREADED_WRITE else min(4, parallel.workers())
+
+
+#: Below this many files, a new site is written by one thread.
+MIN_THREADED_WRITE = 2000
+
+
+def _in_threads(jobs: int, tasks: list, fn: Callable) -> list:
+    """``[fn(task) for task in tasks]``, the tasks shared out among ``jobs`` threads (this one
+    included). The first exception stops them all and is raised, once every thread has stopped."""
+    if jobs < 2 or len(tasks) < 2:
+        return [fn(task) for task in tasks]
+    results: list = [None] * len(tasks)
+    stop = threading.Event()
+    failed: list[BaseException] = []
+
+    def run(part: int) -> None:
+        try:
+            for i in range(part, len(tasks), jobs):
+                if stop.is_set():
+                    return
+                results[i] = fn(tasks[i])
+        except BaseException as exc:  # noqa: BLE001 - given to the calling thread
+            failed.append(exc)
+            stop.set()
+
+    threads = [threading.Thread(target=run, args=(part,), daemon=True) for part in range(1, jobs)]
+    for t in threads:
+        t.start()
+    try:
+        run(0)
+        for t in threads:
+            t.join()
+    except BaseException:  # interrupted: the folder is removed once no thread writes into it
+        stop.set()
+        for t in threads:
+            while t.is_alive():
+                try:
+                    t.join()
+                except BaseException:  # noqa: BLE001, S110 - another interruption: keep waiting
+                    pass
+        raise
+    if failed:
+        raise failed[0]
+    return results
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """Create the file ``path`` (which does not exist) holding ``data``."""
+    fd = os.open(path, _NEW_FILE, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def _remove(path: Path) -> None:

@@ -208,15 +208,24 @@ def test_interrupted_write_leaves_previous_output_untouched(sample, monkeypatch)
     before = tree_digest(sample.output)
     calls = {"n": 0}
     real = Path.write_bytes
+    real_new = write_module._write_new  # how files are written into a new folder
 
-    def failing(self, data):
+    def fail_third():
         calls["n"] += 1
         if calls["n"] == 3:
             raise OSError(28, "No space left on device")
+
+    def failing(self, data):
+        fail_third()
         return real(self, data)
+
+    def failing_new(path, data):
+        fail_third()
+        return real_new(path, data)
 
     sample.add("2022/2022-01-30-new.md", briefing("A new one", "2022-01-30"))
     monkeypatch.setattr(Path, "write_bytes", failing)
+    monkeypatch.setattr(write_module, "_write_new", failing_new)
     with pytest.raises(OSError):
         sample.build()
     monkeypatch.undo()

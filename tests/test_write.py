@@ -163,3 +163,105 @@ def test_a_symbolic_link_above_the_output_folder_is_left_alone(tmp_path: Path) -
         assert (tmp_path / "link").is_symlink()
         assert tree(tmp_path / "real" / "project" / "output") == {
             "index.html": b"home", "a/deep/page.html": b"a", "b/page.html": b"b"}
+
+
+@pytest.fixture(params=[1, 3], ids=["one thread", "three threads"])
+def writers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """A new site written by one thread, or by three (as a large one is)."""
+    monkeypatch.setattr(write_module, "MIN_THREADED_WRITE", 0 if request.param > 1 else 10**9)
+    monkeypatch.setenv("BRIEFINGS_JOBS", str(request.param))
+    return request.param
+
+
+def many(n: int, tag: str = "") -> list[OutputFile]:
+    return [OutputFile("index.html", b"home" + tag.encode())] + [
+        OutputFile(f"briefings/{i % 7}/{i % 5}/b{i}/index.html", f"page {i}{tag}".encode()) for i in range(n)]
+
+
+def test_a_new_site_is_written_whole(tmp_path: Path, writers: int) -> None:
+    out = tmp_path / "output"
+    pages = many(300) + [OutputFile("empty.txt", b""), OutputFile("big.bin", os.urandom(1 << 20))]
+    report = write_site(pages, out)
+    assert tree(out) == tree_of(pages) and report.written == len(pages) and report.unchanged == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
+    assert all(p.stat().st_mode & 0o777 == 0o777 & ~_umask() for p in out.rglob("*") if p.is_dir())
+    assert all(p.stat().st_mode & 0o777 == 0o666 & ~_umask() for p in out.rglob("*") if p.is_file())
+    assert out.stat().st_mode & 0o777 == 0o755
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_without_the_kept_folder_unchanged_files_are_linked_from_output(tmp_path: Path, writers: int) -> None:
+    """A new folder (no .output.previous) still takes the files output/ has right: the same inode
+    and modification time, and nothing written into them."""
+    out = tmp_path / "output"
+    first = many(200)
+    write_site(first, out)
+    inodes = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*.html")}
+    (out / "briefings/1/1/b1/index.html").unlink()
+    (out / "briefings/1/1/b1/index.html").write_bytes(b"edited in place")
+    replaced = tree(out)
+    second = many(150)
+    report = write_site(second, out)
+    assert tree(out) == tree_of(second)
+    assert report.written == 1 and report.unchanged == len(second) - 1  # b1 was edited
+    kept = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*.html")}
+    assert all(kept[p] == inodes[p] for p in kept if "b1/" not in p.as_posix())
+    assert kept[out / "briefings/1/1/b1/index.html"][0] != inodes[out / "briefings/1/1/b1/index.html"][0]
+    assert tree(previous_dir(out)) == replaced  # the replaced site, as it was
+
+
+def test_killed_while_writing_a_new_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writers: int) -> None:
+    """An interruption (or a failure in any writing thread) leaves output/ as it was, and no
+    half-written folder behind."""
+    out = tmp_path / "output"
+    write_site(many(100), out)
+    previous_dir(out).write_text("x")  # not a folder: removed, and the new site is written afresh
+    before = tree(out)
+    real = write_module._write_new
+    for failure in (KeyboardInterrupt, OSError):
+        calls = {"n": 0}
+
+        def dies(path: str, data: bytes, failure=failure) -> None:
+            calls["n"] += 1
+            if calls["n"] == 40:
+                raise failure("stop")
+            real(path, data)
+
+        monkeypatch.setattr(write_module, "_write_new", dies)
+        with pytest.raises(failure):
+            write_site(many(100, " v2"), out)
+        assert tree(out) == before
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
+    monkeypatch.setattr(write_module, "_write_new", real)
+    write_site(many(100, " v2"), out)
+    assert tree(out) == tree_of(many(100, " v2"))
+
+
+@pytest.mark.parametrize("order", [["a", "a/b.html"], ["a/b.html", "a"], ["x/a", "x/a/b/c.html", "y.html"]])
+def test_a_file_where_another_ones_folder_goes_is_as_before(tmp_path: Path, order: list[str], writers: int) -> None:
+    """Outputs a build never makes: the last one wins, as it always did."""
+    files = [OutputFile(path, path.encode()) for path in order]
+    write_site(files, tmp_path / "output")
+    last = {"a": {"a/b.html": b"a/b.html"}, "a/b.html": {"a": b"a"}}
+    expected = last.get(order[0], {"x/a/b/c.html": b"x/a/b/c.html", "y.html": b"y.html"})
+    assert tree(tmp_path / "output") == expected
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("a/b.html", "a/b.html"), ("a//b.html", "a/b.html"), ("a/./b.html", "a/b.html"), ("./a.html", "a.html"),
+    ("a/", "a"), ("/a.html", None), ("../a.html", None), ("a/../b", None), ("", None), (".", None),
+    ("a\x00b", None),
+])
+def test_output_paths_are_checked_as_before(path: str, expected: str | None) -> None:
+    if expected is None:
+        with pytest.raises(ValueError):
+            write_module._safe_relpath(path)
+        with pytest.raises(ValueError):
+            write_module._safe_rel(path)
+    else:
+        assert write_module._safe_rel(path) == write_module._safe_relpath(path).as_posix() == expected
