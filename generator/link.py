@@ -9,6 +9,7 @@ touches the disk.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections import Counter, defaultdict
 from functools import lru_cache
@@ -104,6 +105,20 @@ def cross_link(site: Site, features: Features | None = None, memo: dict | None =
     ``memo``: what the last build kept of the related briefings (text vectors, lists: see
     :func:`generator.related.text_vectors` and :func:`~generator.related.link_related`) and of
     the stories (:func:`generator.stories.kept_pairs`), updated in place; it only saves work."""
+    # Linking makes millions of small objects (shingles, vectors, partial scores) and no garbage
+    # cycles: the collector's passes over the whole site, here and in the forked processes
+    # (where they also copy every page of memory they touch), cost 1.5-2 s of CPU at 10,000
+    # briefings and free nothing.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _cross_link(site, features, memo)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _cross_link(site: Site, features: Features | None, memo: dict | None) -> None:
     briefings = site.briefings
     position = {id(b): i for i, b in enumerate(briefings)}
     memo = memo if memo is not None else {}
@@ -111,16 +126,18 @@ def cross_link(site: Site, features: Features | None = None, memo: dict | None =
     features = features or (lambda b: text_features(b.body))
     words = {id(b): features(b) for b in briefings}
     features = lambda b: words[id(b)]  # noqa: E731
-    # Stories are found in the background, in one process per core, while the related
-    # briefings' text vectors are computed here; they do not depend on each other. Only
-    # the parts of the timeline an edit can change are compared again (kept_pairs).
+    # Stories are found in the background, in one process per core but this one's, while the
+    # related briefings' text vectors are computed here; they do not depend on each other, and
+    # take about as long (on two cores, two processes finish together where three left one core
+    # idle at the end). Only the parts of the timeline an edit can change are compared again
+    # (kept_pairs).
     parts, finish = kept_pairs(briefings, features, memo.setdefault("stories", {}))
     pending = []
     if sum(hi - lo for lo, hi in parts) >= STORIES_IN_PROCESS:
         pending = [parallel.background(
             lambda group=group: [(position[id(a)], position[id(b)])
                                  for part in group for a, b in story_pairs(briefings, features, part)])
-            for group in _spread(parts, parallel.workers())]
+            for group in _spread(parts, max(1, parallel.workers() - 1))]
         parts = []
     found = [pair for part in parts for pair in story_pairs(briefings, features, part)]
     link_neighbours(briefings)
