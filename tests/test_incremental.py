@@ -23,7 +23,7 @@ from conftest import SITE_TOML, THEME, briefing, tree_digest
 
 import generator.build as build_module
 from generator.build import Paths, build
-from generator.cache import CACHE_DIR, CACHE_FILE, FORMAT, MAGIC, BuildCache
+from generator.cache import CACHE_DIR, CACHE_FILE, FORMAT, MAGIC, BuildCache, checksum
 
 TOPICS = ["Diplomacy", "Arms control", "Deterrence", "Energy security", "Sanctions"]
 PEOPLE = ["Jens Stoltenberg", "Mark Rutte", "Antony Blinken"]
@@ -297,17 +297,17 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(sample, damage: str) -> None:
     elif damage == "foreign-version":
         f.write_bytes(data.replace(f'"format": {FORMAT}'.encode(), b'"format": 999'))
     elif damage == "wrong-contents":
-        import hashlib
         import json
         body = pickle.dumps({"parse_scope": "x", "parsed": [], "markdown": {}, "pages": {}})
         header = json.dumps({"format": FORMAT, "generator": json.loads(data[len(MAGIC):data.index(b"\n", len(MAGIC))])
                              ["generator"]}, sort_keys=True)
-        f.write_bytes(MAGIC + header.encode() + b"\n" + body + hashlib.blake2b(body).hexdigest().encode())
+        f.write_bytes(MAGIC + header.encode() + b"\n" + body + checksum(body).hexdigest().encode())
     else:
         f.write_bytes(b"")
     shutil.rmtree(sample.output)
     cache = BuildCache.for_content(sample.content)
     assert "ignored" in cache.note
+    assert ("unexpected contents" in cache.note) == (damage == "wrong-contents")  # its checksum is right
     result = build(paths, cache=cache)
     assert result.ok and result.cache.stats.render_hits == 0
     assert tree_digest(sample.output) == expected
@@ -381,3 +381,63 @@ def test_parsed_briefings_are_keyed_by_the_bytes_parsed(site, monkeypatch: pytes
     read = cache.read_briefings(files, site.content, Diagnostics(root=site.root))
     assert read[1].title == "Parsed" and cache.stats.parse_hits == 3
     assert read[1] is not read[0] and read[1].file == files[1]
+
+
+@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_a_cache_that_cannot_be_written_leaves_the_last_one(sample, monkeypatch: pytest.MonkeyPatch,
+                                                             failure: BaseException) -> None:
+    """The file is hashed and written by a thread of its own: what fails there (a full disk) or
+    stops the pickler (an interruption) leaves the cache file as it was, and no temporary file."""
+    import io
+
+    import generator.cache as cache_module
+
+    assert build(sample.paths(), cache=BuildCache.for_content(sample.content)).ok
+    before = cache_file(sample).read_bytes()
+    cache = BuildCache.for_content(sample.content)
+    cache.markdown[b"x" * 16] = ("<p>" + "x" * 300_000 + "</p>", None)  # some chunks of 64 KiB
+    cache._used_markdown.add(b"x" * 16)
+    real_write = io.BufferedWriter.write
+    writes = {"n": 0}
+
+    def failing_write(self, data):  # the pickler's third chunk fails
+        writes["n"] += 1
+        if writes["n"] == 4:
+            raise failure
+        return real_write(self, data)
+
+    monkeypatch.setattr(cache_module.os, "fdopen", lambda fd, mode: _Writer(io.FileIO(fd, "w"), failing_write))
+    if isinstance(failure, OSError):
+        cache.save()
+        assert cache.note == "build cache not saved: No space left on device"
+    else:
+        with pytest.raises(KeyboardInterrupt):
+            cache.save()
+    monkeypatch.undo()
+    assert cache_file(sample).read_bytes() == before
+    assert [p.name for p in cache_file(sample).parent.iterdir()] == [CACHE_FILE]
+    assert BuildCache.for_content(sample.content).note == ""
+
+
+class _Writer(__import__("io").BufferedWriter):
+    def __init__(self, raw, write) -> None:  # noqa: ANN001
+        super().__init__(raw)
+        self._write = write
+
+    def write(self, data):  # noqa: ANN001, ANN201
+        return self._write(self, data)
+
+
+def test_the_cache_file_round_trips(sample) -> None:
+    assert build(sample.paths(), cache=BuildCache.for_content(sample.content)).ok
+    cache = BuildCache.for_content(sample.content)
+    cache.markdown[b"y" * 16] = ("<p>" + "é" * 500_000 + "</p>", None)
+    cache._used_markdown.update(cache.markdown)
+    cache._used_parsed.update(cache.parsed)
+    cache._used_pages.update(cache.pages)
+    cache.save()
+    again = BuildCache.for_content(sample.content)
+    assert again.note == "" and again.markdown == cache.markdown and again.parsed == cache.parsed
+    assert again.pages == cache.pages and again.link_memo == cache.link_memo
+    data = cache_file(sample).read_bytes()
+    assert data[-64:] == checksum(data[data.index(b"\n", len(MAGIC)) + 1:-64]).hexdigest().encode()
