@@ -14,7 +14,7 @@ import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import frontmatter
 import yaml
@@ -53,6 +53,20 @@ def _unshowable(text: str) -> str | None:
     if m is None:
         return None
     return "a NUL byte" if m.group() == "\x00" else f"the character U+{ord(m.group()):04X}, which a web page cannot show"
+
+
+#: The ASCII characters a page can show (all but the control characters other than tab, newline,
+#: form feed and carriage return).
+_SHOWN_ASCII = bytes([9, 10, 12, 13, *range(0x20, 0x7F)])
+
+
+def _may_be_unshowable(raw: bytes) -> bool:
+    """False if the valid UTF-8 ``raw`` has no character :data:`UNSHOWABLE` finds. The characters
+    left once the ASCII ones a page shows are deleted (which bytes.translate does ten times
+    faster than the regular expression goes over the text) are looked at, in whole
+    multi-byte sequences: what is deleted is single bytes below 0x80."""
+    rest = raw.translate(None, _SHOWN_ASCII)
+    return bool(rest) and UNSHOWABLE.search(rest.decode("utf-8")) is not None
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -470,7 +484,7 @@ def default_slug(path: Path) -> str:
 def read_briefing(path: Path, content_dir: Path, diags: Diagnostics, raw: bytes | None = None) -> Briefing | None:
     """Read and validate one briefing; report problems to ``diags``, return None on error.
     ``raw``: the file's bytes, when the caller has read them already."""
-    rel = PurePosixPath(path.relative_to(content_dir).as_posix()).as_posix()
+    rel = path.relative_to(content_dir).as_posix()
     if raw is None:
         try:
             raw = path.read_bytes()
@@ -483,7 +497,7 @@ def read_briefing(path: Path, content_dir: Path, diags: Diagnostics, raw: bytes 
         line = raw[: exc.start].count(b"\n") + 1
         diags.error(path, "file is not valid UTF-8", line=line, hint="save it with UTF-8 encoding")
         return None
-    bad = UNSHOWABLE.search(text)
+    bad = UNSHOWABLE.search(text) if _may_be_unshowable(raw) else None
     if bad is not None:
         line = text.count("\n", 0, bad.start()) + 1
         if bad.group() == "\x00":

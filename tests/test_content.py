@@ -221,3 +221,15 @@ def test_read_briefing_from_bytes_already_read(site):
     path = site.add("2022/x.md", "---\ntitle: On disk\n---\nx\n")
     b = read_briefing(path, site.content, Diagnostics(), raw=b"---\ntitle: Given\n---\ny\n")
     assert b.title == "Given" and b.body == "y\n" and b.file == path
+
+
+_CHARS = st.sampled_from([chr(c) for c in [*range(0, 0x100), 0x2028, 0xD7FF, 0xE000, 0xFDCF, 0xFDD0, 0xFDEF, 0xFDF0,
+                                           0xFEFF, 0xFFFD, 0xFFFE, 0xFFFF, 0x1FFFE, 0x1FFFF, 0x2FFFE, 0x10FFFD,
+                                           0x10FFFE, 0x10FFFF, 0x1F30D, 0x2019]])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_CHARS, max_size=8).map("".join), st.booleans())
+def test_the_unshowable_prefilter_agrees_with_the_expression(text, bom):
+    raw = ("\ufeff" if bom else "").encode() + text.encode()
+    assert content._may_be_unshowable(raw) == (content.UNSHOWABLE.search(raw.decode("utf-8-sig")) is not None)
