@@ -252,28 +252,43 @@ class Scorer:
 
     def _exact(self, i: int, j: int) -> tuple[float, tuple[str, ...], bool] | None:
         """:meth:`exact` as ``(score, shared term names, similar text)``."""
+        for _, score, shared, similar in self._score(i, [j]):
+            return score, shared, similar
+        return None
+
+    def _score(self, i: int, others: list[int]) -> list[tuple[int, float, tuple[str, ...], bool]]:
+        """``(k, score, shared term names, similar text)`` of each pair ``(i, others[k])`` that
+        shares something that counts (see :meth:`exact`)."""
         c = self.config
-        shared = self._term_sets[i] & self._term_sets[j]
-        if shared:
-            gain = self._gain
-            shared = [r for r in sorted(shared) if gain[r] > 0]  # heaviest first (ranks)
-            terms = math.fsum(map(gain.__getitem__, shared))
-        else:
-            shared, terms = [], 0.0
-        u, v = self.vectors[i], self.vectors[j]
-        if len(u) > len(v):
-            u, v = v, u
-        common = list(filter(v.__contains__, u))  # in u's order: the sum's order
-        cos = sum(map(mul, map(u.__getitem__, common), map(v.__getitem__, common)))
-        if not shared and cos < MIN_TEXT:
-            return None
-        text = c.text * cos
-        a, b = self._day[i], self._day[j]
-        time = c.time * (0.0 if a is None or b is None else 0.5 ** (abs(a - b) / c.half_life_days))
-        score = math.fsum((terms, text, time))
-        if score <= 0:
-            return None
-        return score, tuple(map(self._name.__getitem__, shared[:REASON_TERMS])), cos >= MIN_TEXT and text >= terms
+        text_weight, time_weight, half_life = c.text, c.time, c.half_life_days
+        gain, name, term_sets, vectors = self._gain, self._name, self._term_sets, self.vectors
+        days = self._day
+        mine, vector, day = term_sets[i], vectors[i], days[i]
+        fsum = math.fsum
+        found = []
+        for k, j in enumerate(others):
+            shared = mine & term_sets[j]
+            if shared:
+                shared = [r for r in sorted(shared) if gain[r] > 0]  # heaviest first (ranks)
+                terms = fsum(map(gain.__getitem__, shared))
+            else:
+                shared, terms = (), 0.0
+            u, v = vector, vectors[j]
+            if len(u) > len(v):
+                u, v = v, u
+            common = list(filter(v.__contains__, u))  # in u's order: the sum's order
+            cos = sum(map(mul, map(u.__getitem__, common), map(v.__getitem__, common)))
+            if not shared and cos < MIN_TEXT:
+                continue
+            text = text_weight * cos
+            other = days[j]
+            time = time_weight * (0.0 if day is None or other is None else 0.5 ** (abs(day - other) / half_life))
+            score = fsum((terms, text, time))
+            if score <= 0:
+                continue
+            found.append((k, score, tuple(map(name.__getitem__, shared[:REASON_TERMS])),
+                          cos >= MIN_TEXT and text >= terms))
+        return found
 
     def keys(self, i: int) -> list[str]:
         """Briefing ``i``'s keys: its terms (:func:`term_key`) and the words of its text vector."""
@@ -342,14 +357,11 @@ class Scorer:
         shortlist.sort()
         shortlist.sort(key=acc.__getitem__, reverse=True)
         del shortlist[size:]
-        found = []
         place = self._place
-        for k, j in enumerate(shortlist):
-            scored = self._exact(i, j)
-            if scored is not None:
-                found.append((-scored[0], place[j], k, j, scored))
+        found = [(-score, place[shortlist[k]], k, shared, similar)
+                 for k, score, shared, similar in self._score(i, shortlist)]
         found.sort()  # best first, ties newest first then by URL (the site's order), then as listed
-        return [(j, *scored) for *_, j, scored in found[:count]]
+        return [(shortlist[k], -score, shared, similar) for score, _, k, shared, similar in found[:count]]
 
 
 def link_related(briefings: list[Briefing], taxonomies: dict[str, Taxonomy], config: RelatedConfig,

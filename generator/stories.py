@@ -106,14 +106,17 @@ def story_pairs(briefings: list[Briefing], features: Callable[[Briefing], TextFe
             candidates = mine_counted & seen_now
             candidates |= mine_counted & seen_before
             my_quotes = None
-            for j in window:  # in date order, as positions grow with it
-                shared = len(candidates & bodies[j])
+            for j in window if candidates else ():  # in date order, as positions grow with it
+                theirs = bodies[j]
+                shared = len(candidates & theirs)
                 if not shared:
+                    continue
+                overlap = shared / min(len(mine), len(theirs))
+                if overlap < QUOTE_OVERLAP:
                     continue
                 b = dated[j]
                 if _same_source(a, b):
                     continue
-                overlap = shared / min(len(mine), len(bodies[j]))
                 if overlap >= MIN_OVERLAP:
                     pairs.append((b, a))
                 elif overlap >= QUOTE_OVERLAP:
