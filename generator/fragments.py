@@ -77,7 +77,7 @@ def reuse(ctx: jinja2.runtime.Context, macro: jinja2.runtime.Macro, *args: objec
     if found is _NOT_MEMOISED:
         return macro(*args)
     head, links_and_text, recording = found
-    if rec is not None:
+    if recording is not None and rec is not None:
         replay_into(rec, recording, nodes)
     out = [head]
     for target, needs_escape, text in links_and_text:
@@ -93,7 +93,7 @@ _SPECIAL = re.compile("[&<>\"']")
 
 def _render(macro: jinja2.runtime.Macro, args: tuple, links, rec: Recorder | None) -> tuple:  # noqa: ANN001
     """(html before the first link, [(link target, whether it is escaped, html after it)...],
-    recording), or :data:`_NOT_MEMOISED`."""
+    recording or None), or :data:`_NOT_MEMOISED`."""
     sub = Recorder(rec.keyed, rec.memo) if rec is not None else Recorder()
     sub_args = []
     for k, a in enumerate(args):
@@ -117,4 +117,7 @@ def _render(macro: jinja2.runtime.Macro, args: tuple, links, rec: Recorder | Non
         # a relative link holds only "..", "/" and the target's own segments.
         escaped = mark == "&amp;" and (type(target) is not str or _SPECIAL.search(target) is not None)
         links_and_text.append((target, escaped, text))
-    return pieces[0], links_and_text, sub
+    # Nothing to add to a page's record when the fragment read only what its arguments'
+    # own digests cover (a card reads only a briefing's leaf fields).
+    recording = sub if sub.opaque or any(parent >= 0 for parent, _ in sub.steps) else None
+    return pieces[0], links_and_text, recording
