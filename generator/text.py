@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from itertools import filterfalse
 from typing import NamedTuple
 
 #: Common English words that say nothing about what a briefing is about.
@@ -27,7 +28,10 @@ _QUOTES = (re.compile(r"“([^“”]+)”"), re.compile(r"«([^«»]+)»"), re.
 
 def words(text: str) -> list[str]:
     """Lower-case content words of three letters or more, in order (no digits, no stop words)."""
-    return [w for w in _WORD.findall(text.casefold()) if w not in STOPWORDS]
+    return list(filterfalse(_is_stopword, _WORD.findall(text.casefold())))
+
+
+_is_stopword = STOPWORDS.__contains__
 
 
 def shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
@@ -75,7 +79,13 @@ class TextFeatures(NamedTuple):
 
 
 def features(text: str) -> TextFeatures:
-    return TextFeatures(" ".join(words(text)), tuple(" ".join(words(q)) for q in quotations(text)))
+    quotes = []  # the words of each of quotations(text), each quotation read once
+    for pattern in _QUOTES:
+        for q in pattern.findall(text):
+            found = words(q)
+            if len(found) >= 4:
+                quotes.append(" ".join(found))
+    return TextFeatures(" ".join(words(text)), tuple(quotes))
 
 
 def word_shingles(w: list[str], n: int = 3) -> set[tuple[str, ...]]:
