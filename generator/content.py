@@ -6,6 +6,11 @@ YAML 1.2 core forms (``true``/``false``, plain numbers, ISO dates), refuses
 aliases (no alias bombs) and object tags, and every value of the wrong type is
 an error naming the file and line, with a hint. python-frontmatter writes the
 files, with keys in the documented order.
+
+The frontmatter most files have (one ``key: value`` a line, see
+:func:`_simple_frontmatter`) is read without a YAML parser, giving exactly what the
+loaders give; libyaml reads the rest when it can, the pure-Python loader otherwise
+and whenever there is something to report, so messages never depend on the parser.
 """
 
 from __future__ import annotations
