@@ -63,15 +63,15 @@ FORMAT = 5
 #: BLAKE2b as before format 5: with the SHA instructions of current CPUs it takes half the time,
 #: 0.1 s for the 165 MB of a 10,000-briefing cache).
 CHECKSUM_SIZE = 64
+MAGIC = b"briefings build cache\n"
+CACHE_DIR = Path(".cache") / "briefings"
+CACHE_FILE = "build.cache"
+_LIBRARIES = ("jinja2", "markupsafe", "markdown", "pyyaml", "python-frontmatter", "python-slugify")
 
 
 def checksum(data: bytes = b"") -> hashlib._Hash:  # noqa: SLF001 - hashlib's type
     """The hash ending the file, of ``data`` (and of what is added to it)."""
     return hashlib.sha256(data)
-MAGIC = b"briefings build cache\n"
-CACHE_DIR = Path(".cache") / "briefings"
-CACHE_FILE = "build.cache"
-_LIBRARIES = ("jinja2", "markupsafe", "markdown", "pyyaml", "python-frontmatter", "python-slugify")
 
 
 @functools.lru_cache(maxsize=1)
