@@ -25,8 +25,8 @@ import frontmatter
 import yaml
 from slugify import slugify as _slugify
 
-from generator.diagnostics import Diagnostics
 from generator import markup
+from generator.diagnostics import Diagnostics
 from generator.markup import check_complexity
 from generator.model import TAXONOMIES, Briefing, Provenance
 
