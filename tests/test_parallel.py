@@ -36,3 +36,32 @@ def test_background_raises_what_the_function_raised(monkeypatch: pytest.MonkeyPa
 
     with pytest.raises(ValueError, match="from the background"):
         parallel.background(fails).result()
+
+
+def test_workers_collect_cycles_once_a_chunk_not_as_they_allocate(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+    import weakref
+
+    monkeypatch.setenv("BRIEFINGS_JOBS", "2")
+
+    class Node:
+        pass
+
+    def job(k: int) -> tuple[int, bool, int]:
+        if k % parallel.CHUNK == 0:  # a chunk's first item leaves a cycle behind
+            before = getattr(job, "cycle", None)  # the one this worker's last chunk left
+            a, b = Node(), Node()
+            a.other, b.other = b, a
+            job.cycle = weakref.ref(a)  # type: ignore[attr-defined]
+            return os.getpid(), gc.isenabled(), -int(before is not None and before() is not None)
+        return os.getpid(), gc.isenabled(), int(job.cycle() is not None)  # type: ignore[attr-defined]
+
+    results = list(parallel.run(job, range(6 * parallel.CHUNK)))
+    assert {pid for pid, _, _ in results} - {os.getpid()}  # in workers
+    assert not any(enabled for _, enabled, _ in results)  # the collector does not run by itself there
+    assert gc.isenabled()  # nor is it changed here
+    for start in range(0, len(results), parallel.CHUNK):
+        # the cycle lives through its chunk (nothing collects it meanwhile) ...
+        assert all(alive == 1 for _, _, alive in results[start + 1:start + parallel.CHUNK])
+        # ... and is gone once the chunk is done
+        assert results[start][2] == 0
