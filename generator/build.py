@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +99,7 @@ def build(paths: Paths, *, base_url: str | None = None, write: bool = True, sear
     result = BuildResult(site=None, diagnostics=diags)
     cache = cache if cache is not None else BuildCache()  # in memory only: nothing kept
     result.cache = cache
+    saving: threading.Thread | None = None
     try:
         config = load_config(paths.content, diags, base_url=base_url)
         theme_dir = paths.theme_dir(config)
@@ -121,10 +123,16 @@ def build(paths: Paths, *, base_url: str | None = None, write: bool = True, sear
         result.files = files
         if write and not diags.errors:
             check_output_dir(paths.output, [paths.content, theme_dir])
+            if save_cache:  # the cache is final: saved while the site is written (mostly the system's work)
+                saving = threading.Thread(target=cache.save, kwargs={"prune": True}, name="save-cache")
+                saving.start()
             result.report = write_site(files, paths.output, cache.read_from_output)
     except BuildError:
         pass
-    if save_cache:
+    finally:
+        if saving is not None:
+            saving.join()
+    if save_cache and saving is None:
         cache.save(prune=result.ok)
     result.seconds = time.perf_counter() - started
     return result
