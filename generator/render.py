@@ -74,7 +74,7 @@ class PageLinks:
     segment by segment. Anything posixpath would normalise takes
     :func:`relative_url` itself, so the result is always the same."""
 
-    __slots__ = ("page_url", "base_path", "start", "memo", "deferred")
+    __slots__ = ("page_url", "base_path", "start", "memo", "deferred", "up", "own_first")
 
     def __init__(self, page_url: str | None, base_path: str = "/"):
         self.page_url, self.base_path = page_url, base_path
@@ -86,6 +86,9 @@ class PageLinks:
             start = page_url if page_url.endswith("/") else posixpath.dirname(page_url) + "/"
             self.start = _plain_segments(start)
         self.memo: dict[str, str] = {}
+        #: For a target outside the page's first folder: "../" for each of the page's folders.
+        self.up = "../" * len(self.start) if self.start else ""
+        self.own_first = "/" + self.start[0] if self.start else None
 
     def __call__(self, target: str) -> str:
         if self.deferred is not None:
@@ -96,6 +99,14 @@ class PageLinks:
                 return self.memo[target]
             except KeyError:
                 pass
+            # Most links lead out of the page's first folder (from a briefing to a term, the
+            # stylesheet, home): the way up and the target's own path, when the target has no
+            # segment posixpath would normalise ("//", "/.", "/..").
+            own_first = self.own_first
+            if own_first is not None and target[:1] == "/" and not target.startswith(own_first) \
+                    and "//" not in target and "/." not in target:
+                rel = self.memo[target] = self.up + target[1:]
+                return rel
             start = self.start
             parts = _plain_segments(target) if start is not None else None
             if parts is not None:
