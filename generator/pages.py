@@ -122,16 +122,17 @@ def _render_pages(env: jinja2.Environment, pages: list[Page], common: dict, *,
                     values.update(helpers(page_url))
                 data = template.render(values).encode("utf-8")
         except Exception as exc:  # noqa: BLE001 - reported as a diagnostic by the caller
-            return (None, page_error(exc, out, template_name), None, None, True)
-        return (data, None, rec.program(), rec.digest(), rec.opaque)
+            return (None, page_error(exc, out, template_name), None, None, True, None)
+        # the page's hash, for the cache, is taken here: in the workers, not one by one afterwards
+        return (data, None, rec.program(), rec.digest(), rec.opaque, hashlib.sha256(data).digest())
 
     interned: dict = {}
     tick = progress("Rendering pages", len(todo)) if progress else None
-    for i, (data, error, program, digest, opaque) in zip(todo, parallel.run(render, todo, tick)):
+    for i, (data, error, program, digest, opaque, sha) in zip(todo, parallel.run(render, todo, tick)):
         results[i] = Rendered(data, error)
         cache.stats.rendered += 1
         if data is None or opaque:
             continue
         program = interned.setdefault(program, program)
-        cache.store_page(pages[i][0], PageEntry(scopes[i], program, digest, hashlib.sha256(data).digest(), len(data)))
+        cache.store_page(pages[i][0], PageEntry(scopes[i], program, digest, sha, len(data)))
     return results  # type: ignore[return-value]
