@@ -47,7 +47,8 @@ class BuildResult:
         return not self.diagnostics.errors
 
 
-def load_briefings(content_dir: Path, diags: Diagnostics, cache: BuildCache | None = None) -> list[Briefing]:
+def load_briefings(content_dir: Path, diags: Diagnostics, cache: BuildCache | None = None,
+                   progress: ProgressFactory | None = None) -> list[Briefing]:
     root = content_dir / BRIEFINGS_DIR
     if not root.is_dir():
         diags.error(root, "briefings folder not found", hint=f"create {BRIEFINGS_DIR}/ in the content folder")
@@ -61,7 +62,7 @@ def load_briefings(content_dir: Path, diags: Diagnostics, cache: BuildCache | No
             continue
         paths.append(path)
     if cache is not None:
-        read = cache.read_briefings(paths, content_dir, diags)
+        read = cache.read_briefings(paths, content_dir, diags, progress)
     else:
         read = [read_briefing(path, content_dir, diags) for path in paths]
     return [b for b in read if b is not None]
@@ -108,7 +109,7 @@ def build(paths: Paths, *, base_url: str | None = None, write: bool = True, sear
                         hint="pass --theme DIR or set 'theme' in site.toml")
             raise BuildError(diags)
         cache.begin(paths.content, paths.output if write else None)
-        briefings = load_briefings(paths.content, diags, cache)
+        briefings = load_briefings(paths.content, diags, cache, progress)
         renderer = markdown_renderer(cache, briefings, progress)
         site = link(config, briefings, diags, renderer=renderer, features=renderer.features,
                     memo=cache.link_memo)

@@ -155,6 +155,7 @@ class BuildCache:
     def __post_init__(self) -> None:
         self._used_parsed: set = set()
         self._used_markdown: set = set()
+        self._converted: set = set()  # bodies converted by read_briefings, for markdown_missing's count
         self._used_pages: set = set()
         self._used_search: set = set()
         self._environment: tuple[str, object] | None = None  # memory only: see environment()
@@ -261,6 +262,7 @@ class BuildCache:
     # -- a build -----------------------------------------------------------------
     def begin(self, content_dir: Path, output_dir: Path | None) -> None:
         self.stats = Stats()
+        self._converted = set()
         self.output_dir = output_dir
         self.read_from_output = {}
         scope = content_scope(content_dir)
@@ -268,7 +270,8 @@ class BuildCache:
             self.parsed = {}
             self.parse_scope = scope
 
-    def read_briefings(self, paths: list[Path], content_dir: Path, diags: Diagnostics) -> list[Briefing | None]:
+    def read_briefings(self, paths: list[Path], content_dir: Path, diags: Diagnostics,
+                       progress: ProgressFactory | None = None) -> list[Briefing | None]:
         """:func:`generator.content.read_briefing` for many files, memoised by each file's
         bytes: the ones not in the cache are parsed on all cores; diagnostics come in the
         order of ``paths``, as if read one by one."""
@@ -281,16 +284,23 @@ class BuildCache:
                     continue
                 keys[i] = (path.relative_to(content_dir).as_posix(), hashlib.sha256(raw).digest())
         misses = [i for i, key in enumerate(keys) if key is None or key not in self.parsed]
-        parsed = dict(zip(misses, parallel.run(functools.partial(_parse, content_dir=content_dir, root=diags.root),
-                                               [paths[i] for i in misses])))
+        # A briefing parsed in a worker has its body converted there too (Markdown and words,
+        # see markdown_renderer), unless the cache has it: the text is at hand, and it is not
+        # sent to a worker a second time.
+        parse = functools.partial(_parse, content_dir=content_dir, root=diags.root, known=self.markdown)
+        tick = progress("Reading briefings", len(misses)) if progress and misses else None
+        parsed = dict(zip(misses, parallel.run(parse, [paths[i] for i in misses], tick)))
         out: list[Briefing | None] = []
         for i, (path, key) in enumerate(zip(paths, keys)):
             if i in parsed:
-                stored, items, key = parsed[i]
+                stored, items, key, converted = parsed[i]
                 self.stats.parsed += 1
                 if key is not None:  # the key of the very bytes parsed
                     self.parsed[key] = (stored, items)
                     self._used_parsed.add(key)
+                if converted is not None and converted[0] not in self.markdown:
+                    self.markdown[converted[0]] = converted[1]
+                    self._converted.add(converted[0])
             else:
                 stored, items = self.parsed[key]
                 self._used_parsed.add(key)
@@ -311,15 +321,20 @@ class BuildCache:
         """The distinct texts whose HTML and words are not cached."""
         seen: set[bytes] = set()
         missing = []
+        fresh = 0  # converted while being read (read_briefings), not found in the cache
         for text in texts:
             k = body_key(text)
             self._used_markdown.add(k)
-            if k in self.markdown or k in seen:
+            if k in seen:
                 continue
             seen.add(k)
-            missing.append(text)
-        self.stats.markdown += len(missing)
-        self.stats.markdown_hits += len(texts) - len(missing)
+            if k in self._converted:
+                fresh += 1
+            elif k not in self.markdown:
+                missing.append(text)
+        self._converted = set()
+        self.stats.markdown += len(missing) + fresh
+        self.stats.markdown_hits += len(texts) - len(missing) - fresh
         return missing
 
     def store_markdown(self, text: str, html: str, words: TextFeatures) -> None:
@@ -370,9 +385,11 @@ class BuildCache:
         return data
 
 
-def _parse(path: Path, content_dir: Path, root: Path | None) -> tuple[bytes | None, tuple, tuple | None]:
+def _parse(path: Path, content_dir: Path, root: Path | None,
+           known: dict | None = None) -> tuple[bytes | None, tuple, tuple | None, tuple | None]:
     """(pickled briefing or None, diagnostics, the cache key of the bytes parsed: the path
-    in ``content_dir`` and their SHA-256, or None if the file could not be read)."""
+    in ``content_dir`` and their SHA-256, or None if the file could not be read, and
+    ``(body_key, (html, words))`` of the body if it is not in ``known``, else None)."""
     try:
         raw = path.read_bytes()
     except OSError:
@@ -385,7 +402,12 @@ def _parse(path: Path, content_dir: Path, root: Path | None) -> tuple[bytes | No
         b.file = None
         stored = pickle.dumps(b, protocol=pickle.HIGHEST_PROTOCOL)
     key = None if raw is None else (path.relative_to(content_dir).as_posix(), hashlib.sha256(raw).digest())
-    return stored, tuple(local.items), key
+    converted = None
+    if b is not None and known is not None:
+        k = body_key(b.body)
+        if k not in known:
+            converted = (k, _convert(b.body))
+    return stored, tuple(local.items), key, converted
 
 
 class _Checksummed:

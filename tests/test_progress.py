@@ -69,5 +69,5 @@ def test_a_cold_build_of_many_briefings_shows_its_stages(tmp_path: Path) -> None
                    progress=terminal_progress(screen))
     assert result.ok
     shown = screen.getvalue()
-    assert "Rendering Markdown" in shown and "Rendering pages" in shown
+    assert "Reading briefings" in shown and "Rendering pages" in shown  # Markdown: read and converted at once
     assert shown.endswith("\r\x1b[K")
