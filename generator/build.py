@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from dataclasses import dataclass, field
@@ -95,6 +96,21 @@ def build(paths: Paths, *, base_url: str | None = None, write: bool = True, sear
     ``search_later=True`` publishes the previous index of each year whose pages
     changed (``result.stale_search``) instead of indexing it; :func:`finish_search`
     then indexes those years and publishes the site a clean build gives."""
+    # The build's objects live until it ends, and it makes almost no cyclic garbage; Python's
+    # collector would go over the whole site and cache again and again as they grow (the
+    # workers collect in their own way, see generator/parallel.py).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(paths, base_url=base_url, write=write, search=search, cache=cache, progress=progress,
+                      save_cache=save_cache, search_later=search_later)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build(paths: Paths, *, base_url: str | None, write: bool, search: bool, cache: BuildCache | None,
+           progress: ProgressFactory | None, save_cache: bool, search_later: bool) -> BuildResult:
     started = time.perf_counter()
     diags = Diagnostics(root=paths.content.absolute().parent)
     result = BuildResult(site=None, diagnostics=diags)
