@@ -50,8 +50,9 @@ class Briefing:
     url: str = ""
     #: Rendered body; set by the link stage.
     html: str = field(default="", metadata=TRACE_APART)
-    #: The file it was read from, for messages.
-    file: Path | None = None
+    #: The file it was read from, for messages. Traced apart: the same briefing read through
+    #: another spelling of the content folder (relative, absolute) is the same to its pages.
+    file: Path | None = field(default=None, metadata=TRACE_APART)
     # Cross-links, set by the link stage (generator.related, .stories, .timeline).
     # Not compared or shown in repr: they point at other briefings.
     #: The dated briefing just before / after this one in time (None if undated or first/last).

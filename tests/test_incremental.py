@@ -239,6 +239,17 @@ def test_one_edit_renders_only_the_pages_that_show_it(sample, tmp_path: Path) ->
     assert again.cache.stats.rendered == 0 and again.report.written == 0
 
 
+def test_naming_the_content_folder_another_way_renders_nothing_again(sample, monkeypatch) -> None:
+    """A briefing remembers the file it was read from (for messages); pages do not depend on how
+    the content folder was named on the command line."""
+    assert build(sample.paths(), cache=BuildCache.for_content(sample.content), search=False).ok
+    monkeypatch.chdir(sample.root)
+    relative = Paths(content=Path("content"), theme=sample.paths().theme, output=sample.output)
+    again = build(relative, cache=BuildCache.for_content(Path("content")), search=False)
+    assert again.ok and again.site.briefings[0].file.parts[0] == "content"
+    assert again.cache.stats.rendered == 0 and again.report.written == 0
+
+
 def test_a_body_edit_does_not_render_the_lists_that_name_the_briefing_again(sample) -> None:
     """Lists show a briefing's title, date, summary and terms, never its body: they read
     the body and HTML only through fields traced apart (generator/trace.py)."""
