@@ -80,9 +80,9 @@ def reuse(ctx: jinja2.runtime.Context, macro: jinja2.runtime.Macro, *args: objec
     if recording is not None and rec is not None:
         replay_into(rec, recording, nodes)
     out = [head]
-    for target, needs_escape, text in links_and_text:
+    for target, escaped, text in links_and_text:
         url = links(target)
-        out.append(escape(url) if needs_escape else url)
+        out.append(escape(url) if escaped and _SPECIAL.search(url) is not None else url)
         out.append(text)
     return Markup("".join(out))
 
@@ -93,7 +93,8 @@ _SPECIAL = re.compile("[&<>\"']")
 
 def _render(macro: jinja2.runtime.Macro, args: tuple, links, rec: Recorder | None) -> tuple:  # noqa: ANN001
     """(html before the first link, [(link target, whether it is escaped, html after it)...],
-    recording or None), or :data:`_NOT_MEMOISED`."""
+    recording or None), or :data:`_NOT_MEMOISED`. A link is escaped again where it is used,
+    if it holds a character to escape (a page without an address links from the base path)."""
     sub = Recorder(rec.keyed, rec.memo) if rec is not None else Recorder()
     sub_args = []
     for k, a in enumerate(args):
@@ -110,13 +111,9 @@ def _render(macro: jinja2.runtime.Macro, args: tuple, links, rec: Recorder | Non
     if numbers != list(range(len(targets))) or html.count("\x1e") != len(targets) \
             or html.count("\x1f") != len(targets):
         return _NOT_MEMOISED
-    links_and_text = []
-    for n, (mark, text) in enumerate(zip(pieces[2::3], pieces[3::3])):
-        target = targets[n]
-        # An escaped link needs escaping again only if it can hold a character to escape:
-        # a relative link holds only "..", "/" and the target's own segments.
-        escaped = mark == "&amp;" and (type(target) is not str or _SPECIAL.search(target) is not None)
-        links_and_text.append((target, escaped, text))
+    # (target, whether the template escaped it, the html after it) for each link
+    links_and_text = [(targets[n], mark == "&amp;", text)
+                      for n, (mark, text) in enumerate(zip(pieces[2::3], pieces[3::3]))]
     # Nothing to add to a page's record when the fragment read only what its arguments'
     # own digests cover (a card reads only a briefing's leaf fields).
     recording = sub if sub.opaque or any(parent >= 0 for parent, _ in sub.steps) else None

@@ -109,3 +109,17 @@ def test_a_fragment_holding_a_marker_character_is_rendered_each_time(tmp_path):
     html, _ = _render(env, {"item": item}, "/p/")
     assert html.startswith('<a href="../items/x/">bad \x1e0&amp;\x1f title</a>')
     fragments.clear()
+
+
+def test_links_of_a_page_without_an_address_are_escaped_as_the_macro_would(tmp_path):
+    # The 404 page links from the base path, which may hold a character to escape.
+    env = _env(tmp_path, MACROS, '{% from "_m.html" import show with context %}{{ reuse(show, item, 1) }}'
+                                 '|{{ show(item, 1) }}')
+    item = Item("T", ["t"], "/items/x/")
+    rec = Recorder()
+    values = traced_context({"page_url": None, "item": item}, rec)
+    values["url"] = PageLinks(None, "/a&b/")
+    fragments.clear()
+    reused, direct = env.get_template("page.html").render(values).split("|", 1)
+    fragments.clear()
+    assert reused == direct and 'href="/a&amp;b/items/x/"' in reused
