@@ -116,7 +116,7 @@ def _build(paths: Paths, *, base_url: str | None, write: bool, search: bool, cac
     result = BuildResult(site=None, diagnostics=diags)
     cache = cache if cache is not None else BuildCache()  # in memory only: nothing kept
     result.cache = cache
-    saving: threading.Thread | None = None
+    saving: _Saving | None = None
     try:
         config = load_config(paths.content, diags, base_url=base_url)
         theme_dir = paths.theme_dir(config)
@@ -141,18 +141,37 @@ def _build(paths: Paths, *, base_url: str | None, write: bool, search: bool, cac
         if write and not diags.errors:
             check_output_dir(paths.output, [paths.content, theme_dir])
             if save_cache:  # the cache is final: saved while the site is written (mostly the system's work)
-                saving = threading.Thread(target=cache.save, kwargs={"prune": True}, name="save-cache")
-                saving.start()
+                saving = _Saving(cache)
             result.report = write_site(files, paths.output, cache.read_from_output)
     except BuildError:
         pass
     finally:
         if saving is not None:
-            saving.join()
+            saving.join()  # raises here what saving raised there, as cache.save() would have
     if save_cache and saving is None:
         cache.save(prune=result.ok)
     result.seconds = time.perf_counter() - started
     return result
+
+
+class _Saving:
+    """``cache.save()`` in a thread of its own; :meth:`join` waits for it and raises what it raised."""
+
+    def __init__(self, cache: BuildCache):
+        self.failed: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(cache,), name="save-cache")
+        self.thread.start()
+
+    def _run(self, cache: BuildCache) -> None:
+        try:
+            cache.save(prune=True)
+        except BaseException as exc:  # noqa: BLE001 - handed to the building thread
+            self.failed = exc
+
+    def join(self) -> None:
+        self.thread.join()
+        if self.failed is not None:
+            raise self.failed
 
 
 def finish_search(paths: Paths, result: BuildResult) -> BuildResult:

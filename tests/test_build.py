@@ -266,3 +266,22 @@ def test_write_refuses_unsafe_paths(tmp_path):
             write_module.write_site([OutputFile(bad, b"x")], tmp_path / "out")
     assert not (tmp_path / "escape.html").exists()
     assert not list(tmp_path.glob("out.tmp-*"))
+
+
+def test_a_cache_that_fails_to_save_fails_the_build_call_as_before(sample, monkeypatch):
+    """The cache is saved in a thread while the site is written; what saving raises reaches
+    build()'s caller (as when it was saved after writing), not a thread's stray traceback."""
+    import threading
+
+    from generator.build import build
+    from generator.cache import BuildCache
+
+    def broken(self, prune=True):
+        raise RuntimeError("cannot pickle the cache")
+
+    monkeypatch.setattr(BuildCache, "save", broken)
+    seen = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: seen.append(args))
+    with pytest.raises(RuntimeError, match="cannot pickle"):
+        build(sample.paths(), cache=BuildCache.for_content(sample.content), search=False)
+    assert seen == [] and (sample.output / "index.html").is_file()  # the site itself was written
