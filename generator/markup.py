@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.toc import TocTreeprocessor
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -164,14 +165,40 @@ class _Guarded:
         return getattr(self.regex, name)
 
 
+class _HeadinglessToc(TocTreeprocessor):
+    """The toc extension's tree processor, minus its work on a document without headings.
+
+    For every document it walks the tree twice, builds and serialises an empty table of
+    contents and looks for the ``[TOC]`` marker in the text of every element: a tenth of
+    an article's time. Without a heading (h1-h6) and without the marker in any element's
+    text, it changes nothing in the tree; then only what it leaves on the Markdown
+    instance is set, to what a run on an empty document gives."""
+
+    def run(self, doc: ET.Element) -> None:
+        marker, header = self.marker, self.header_rgx.match
+        for el in doc.iter():
+            tag, text = el.tag, el.text
+            if (type(tag) is str and header(tag)) or (marker and text and marker in text):
+                return super().run(doc)
+        empty = self.__dict__.get("_empty")
+        if empty is None:
+            super().run(ET.Element("div"))
+            empty = self._empty = (self.md.toc_tokens, self.md.toc)
+        self.md.toc_tokens, self.md.toc = list(empty[0]), empty[1]
+
+
 class PlainTextShortcut(Extension):
     """Skip the patterns that cannot match plain text: the inline patterns (see
     :class:`_PlainTextInline`) and the searches of the block processors in
     :data:`KNOWN_BLOCK_PATTERNS`. A processor whose expression is not the one listed
-    (another Python-Markdown version) is left as it is."""
+    (another Python-Markdown version) is left as it is. The toc extension's tree processor
+    skips documents without headings (:class:`_HeadinglessToc`)."""
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown API
         md.treeprocessors.register(_PlainTextInline(md), "inline", 20)
+        toc = md.treeprocessors["toc"] if "toc" in md.treeprocessors else None
+        if type(toc) is TocTreeprocessor:
+            toc.__class__ = _HeadinglessToc
         for (name, attr), (pattern, needed) in KNOWN_BLOCK_PATTERNS.items():
             registry = md.preprocessors if name in md.preprocessors else md.parser.blockprocessors
             proc = registry[name] if name in registry else None

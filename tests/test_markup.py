@@ -72,7 +72,8 @@ _PIECES = st.sampled_from([
     "    ", "> ", "```\n", "~~~", "[^1]", "\n[^1]: note", "[a](https://x.org/)", "[b][r]", "\n[r]: /y",
     "<https://x.org/>", "<a@b.org>", "![i](/p.png)", "\n*[NATO]: North Atlantic Treaty Organization\n",
     "term\n: definition", "\x02", "\x03", "wzxhzdk:0", "klzzwxh:1",
-    "_em_", "__strong__", "*em*", "**strong**", "`code`", "\\_", "line  \nbreak",
+    "_em_", "__strong__", "*em*", "**strong**", "`code`", "\\_", "line  \nbreak", "[TOC]", "\n[TOC]\n",
+    "Title\n===", "\n---\n",
 ])
 
 #: One of each inline form, each alone in a paragraph of plain words.
@@ -92,8 +93,9 @@ def test_the_shortcut_keeps_each_inline_form(form):
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_PIECES, max_size=40).map("".join))
 def test_the_shortcut_renders_exactly_what_every_pattern_gives(text):
-    full = _without_shortcut()
-    assert Renderer().convert(text) == full.convert(text)
+    full, r = _without_shortcut(), Renderer()
+    assert r.convert(text) == full.convert(text)
+    assert (r._md.toc, r._md.toc_tokens) == (full.toc, full.toc_tokens)
 
 
 #: One of each block form (and a near miss of some), each alone between plain paragraphs.
@@ -101,13 +103,16 @@ _BLOCK_FORMS = ["# Heading", "### Heading ###", "#hashtag", "Title\n=====", "Tit
                 "___", "a -- b", "> quoted", ">", "   > indented quote", "term\n: definition", "time: 10:30",
                 "[^1]: note\n\nText[^1]", "[r]: /y 'T'\n\n[r]", "[r]:/y", "*[NATO]: Alliance\n\nNATO",
                 "```\ncode\n```", "~~~\ncode\n~~~", "``not a fence``", "1. one\n2. two", "- a\n- b",
-                "| a | b |\n|---|---|\n| 1 | 2 |", "    indented code"]
+                "| a | b |\n|---|---|\n| 1 | 2 |", "    indented code", "[TOC]", "[TOC]\n\n## Heading",
+                "> [TOC]", "- [TOC]", "`[TOC]`", "## Heading\n\n## Heading"]
 
 
 @pytest.mark.parametrize("form", _BLOCK_FORMS)
 def test_the_shortcut_keeps_each_block_form(form):
     text = f"A plain paragraph.\n\n{form}\n\nAnother plain paragraph.\n"
-    assert Renderer().convert(text) == _without_shortcut().convert(text)
+    r, full = Renderer(), _without_shortcut()
+    assert r.convert(text) == full.convert(text)
+    assert (r._md.toc, r._md.toc_tokens) == (full.toc, full.toc_tokens)  # what the toc extension leaves
 
 
 def test_the_shortcut_is_on_for_our_extensions():
@@ -117,6 +122,7 @@ def test_the_shortcut_is_on_for_our_extensions():
     assert r.convert("Plain words.\n\n*Some* emphasis and a [link](/x/).\n") == (
         '<p>Plain words.</p>\n<p><em>Some</em> emphasis and a <a href="/x/">link</a>.</p>')
     assert r._md.treeprocessors["inline"].plain_text_shortcut
+    assert type(r._md.treeprocessors["toc"]).__name__ == "_HeadinglessToc"
     assert sorted(guarded_searches(r._md)) == sorted(name for name, _ in KNOWN_BLOCK_PATTERNS)
 
 
