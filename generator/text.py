@@ -26,9 +26,20 @@ _QUOTES = (re.compile(r"“([^“”]+)”"), re.compile(r"«([^«»]+)»"), re.
            re.compile(r'"([^"\n]+)"'))
 
 
+#: Where the only letters are ASCII ones, a word is a run of them: the same matches as
+#: :data:`_WORD`, found about twice as fast (Unicode classes are tested character by character).
+_ASCII_WORD = re.compile(r"[A-Za-z]{3,}")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
 def words(text: str) -> list[str]:
     """Lower-case content words of three letters or more, in order (no digits, no stop words)."""
-    return list(filterfalse(_is_stopword, _WORD.findall(text.casefold())))
+    folded = text.casefold()
+    # An article's non-ASCII characters are mostly typographic quotes and dashes: when none
+    # of them is a letter, :data:`_WORD`'s matches are exactly the runs of ASCII letters.
+    pattern = _WORD if any(map(_LETTER.match, set(_NON_ASCII.findall(folded)))) else _ASCII_WORD
+    return list(filterfalse(_is_stopword, pattern.findall(folded)))
 
 
 _is_stopword = STOPWORDS.__contains__

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
+
+from hypothesis import given, settings, strategies as st
 
 from generator import stories as stories_module
 from generator.build import load_briefings
@@ -11,7 +14,7 @@ from generator.config import Config
 from generator.diagnostics import Diagnostics
 from generator.link import link
 from generator.model import Briefing
-from generator.text import quotations, shingles, words
+from generator.text import STOPWORDS, quotations, shingles, words
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,6 +43,18 @@ def test_text_features():
         shingles("any further aggression against Ukraine would have significant consequences")
     assert quotations('He said: “We must be prepared for diplomacy to fail completely.” Then «a short one» ended.') == \
         ["We must be prepared for diplomacy to fail completely."]
+
+
+_TEXT_PIECES = st.sampled_from(["word", "NATO", "the", "ab", "abc", " ", "\n", "-", "—", "“", "”", "«", "»", "'", "_",
+                                 "7", "٣", "²", "Ⅷ", "é", "ß", "İ", "K", "ﬁ", "Straße", "Łódź", "Київ", "東京", "\u0301"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXT_PIECES, max_size=30).map("".join))
+def test_words_are_the_unicode_letter_runs(text):
+    # words() finds ASCII runs when the text has no non-ASCII letter: the same as the Unicode class
+    reference = [w for w in re.findall(r"[^\W\d_]{3,}", text.casefold()) if w not in STOPWORDS]
+    assert words(text) == reference
 
 
 def test_two_outlets_a_few_days_apart_make_one_story():
