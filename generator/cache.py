@@ -156,6 +156,9 @@ class BuildCache:
         self._used_parsed: set = set()
         self._used_markdown: set = set()
         self._converted: set = set()  # bodies converted by read_briefings, for markdown_missing's count
+        #: Body text -> body_key, for one build: a body is looked up three times (markdown_missing,
+        #: the link stage's HTML and words), and a str keeps its hash, so only the first hashes it all.
+        self._body_keys: dict[str, bytes] = {}
         self._used_pages: set = set()
         self._used_search: set = set()
         self._environment: tuple[str, object] | None = None  # memory only: see environment()
@@ -263,6 +266,7 @@ class BuildCache:
     def begin(self, content_dir: Path, output_dir: Path | None) -> None:
         self.stats = Stats()
         self._converted = set()
+        self._body_keys = {}
         self.output_dir = output_dir
         self.read_from_output = {}
         scope = content_scope(content_dir)
@@ -309,6 +313,8 @@ class BuildCache:
             b = None if stored is None else pickle.loads(stored)
             if b is not None:
                 b.file = path
+                if i in parsed and converted is not None:  # the worker hashed this body
+                    self._body_keys[b.body] = converted[0]
             out.append(b)
         return out
 
@@ -323,7 +329,7 @@ class BuildCache:
         missing = []
         fresh = 0  # converted while being read (read_briefings), not found in the cache
         for text in texts:
-            k = body_key(text)
+            k = self._body_key(text)
             self._used_markdown.add(k)
             if k in seen:
                 continue
@@ -338,15 +344,21 @@ class BuildCache:
         return missing
 
     def store_markdown(self, text: str, html: str, words: TextFeatures) -> None:
-        k = body_key(text)
+        k = self._body_key(text)
         self.markdown[k] = (html, words)
         self._used_markdown.add(k)
 
     def markdown_for(self, text: str) -> tuple[str, TextFeatures] | None:
         """(HTML, words) of a body, if cached."""
-        k = body_key(text)
+        k = self._body_key(text)
         self._used_markdown.add(k)
         return self.markdown.get(k)
+
+    def _body_key(self, text: str) -> bytes:
+        k = self._body_keys.get(text)
+        if k is None:
+            k = self._body_keys[text] = body_key(text)
+        return k
 
     def page(self, out: str) -> PageEntry | None:
         return self.pages.get(out)
