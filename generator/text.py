@@ -33,12 +33,20 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
+def _word_pattern(folded: str) -> re.Pattern:
+    """:data:`_WORD`, or :data:`_ASCII_WORD` where it finds the same: an article's non-ASCII
+    characters are mostly typographic quotes and dashes, and when none of them is a letter,
+    the words are exactly the runs of ASCII letters (so in any part of the text, too)."""
+    return _WORD if any(map(_LETTER.match, set(_NON_ASCII.findall(folded)))) else _ASCII_WORD
+
+
 def words(text: str) -> list[str]:
     """Lower-case content words of three letters or more, in order (no digits, no stop words)."""
     folded = text.casefold()
-    # An article's non-ASCII characters are mostly typographic quotes and dashes: when none
-    # of them is a letter, :data:`_WORD`'s matches are exactly the runs of ASCII letters.
-    pattern = _WORD if any(map(_LETTER.match, set(_NON_ASCII.findall(folded)))) else _ASCII_WORD
+    return _words(folded, _word_pattern(folded))
+
+
+def _words(folded: str, pattern: re.Pattern) -> list[str]:
     return list(filterfalse(_is_stopword, pattern.findall(folded)))
 
 
@@ -90,13 +98,16 @@ class TextFeatures(NamedTuple):
 
 
 def features(text: str) -> TextFeatures:
+    # casefold() folds each character alone: a quotation's folded text is part of the body's
+    folded = text.casefold()
+    pattern = _word_pattern(folded)
     quotes = []  # the words of each of quotations(text), each quotation read once
-    for pattern in _QUOTES:
-        for q in pattern.findall(text):
-            found = words(q)
+    for quoted in _QUOTES:
+        for q in quoted.findall(text):
+            found = _words(q.casefold(), pattern)
             if len(found) >= 4:
                 quotes.append(" ".join(found))
-    return TextFeatures(" ".join(words(text)), tuple(quotes))
+    return TextFeatures(" ".join(_words(folded, pattern)), tuple(quotes))
 
 
 def word_shingles(w: list[str], n: int = 3) -> set[tuple[str, ...]]:

@@ -15,6 +15,7 @@ from generator.diagnostics import Diagnostics
 from generator.link import link
 from generator.model import Briefing
 from generator.text import STOPWORDS, quotations, shingles, words
+from generator.text import features as text_features
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,8 +46,11 @@ def test_text_features():
         ["We must be prepared for diplomacy to fail completely."]
 
 
-_TEXT_PIECES = st.sampled_from(["word", "NATO", "the", "ab", "abc", " ", "\n", "-", "—", "“", "”", "«", "»", "'", "_",
-                                 "7", "٣", "²", "Ⅷ", "é", "ß", "İ", "K", "ﬁ", "Straße", "Łódź", "Київ", "東京", "\u0301"])
+_TEXT_PIECES = st.sampled_from([
+    "word", "NATO", "the", "ab", "abc", " ", "\n", "-", "—", "“", "”", "«", "»", "„", '"', "'", "_", "7", "٣", "²", "Ⅷ",
+    "é", "ß", "İ", "K", "ﬁ", "Straße", "Łódź", "Київ", "東京", "\u0301",
+    "“Straße and NATO word Київ”", '"word Łódź NATO abc"', "«ééé word NATO abc»",  # quotations with letters beyond ASCII
+])
 
 
 @settings(max_examples=300, deadline=None)
@@ -55,6 +59,10 @@ def test_words_are_the_unicode_letter_runs(text):
     # words() finds ASCII runs when the text has no non-ASCII letter: the same as the Unicode class
     reference = [w for w in re.findall(r"[^\W\d_]{3,}", text.casefold()) if w not in STOPWORDS]
     assert words(text) == reference
+    # features() decides the word pattern once for the body and its quotations
+    f = text_features(text)
+    assert f.words == " ".join(words(text))
+    assert f.quotes == tuple(" ".join(words(q)) for q in quotations(text))
 
 
 def test_two_outlets_a_few_days_apart_make_one_story():
@@ -159,7 +167,6 @@ def test_pairs_carried_over_between_builds_equal_pairs_found_afresh(tmp_path):
     from bench.linking import generate_archive
     from generator.link import briefing_url
     from generator.stories import kept_pairs, story_pairs
-    from generator.text import features as text_features
 
     content = generate_archive(400, tmp_path / "content", seed=5)
     briefings = load_briefings(content, Diagnostics())
