@@ -12,8 +12,6 @@ left out of feeds only.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import xml.etree.ElementTree as ET
 
 from generator.config import Config
 from generator.link import term_slug
@@ -22,23 +20,39 @@ from generator.model import Briefing, OutputFile, Site, Taxonomy, Term
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_ENTRIES = 20
 _EPOCH = "1970-01-01T00:00:00Z"
-ET.register_namespace("", ATOM)
 
 
 def _stamp(d: dt.date, config: Config) -> str:
     return dt.datetime.combine(d, dt.time(0), tzinfo=config.tz).isoformat()
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-    if text is not None:
-        el.text = text
-    return el
+_TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTR_ESCAPES = (*_TEXT_ESCAPES, ('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;"))
+
+
+def _escape(text: str, escapes: tuple[tuple[str, str], ...]) -> str:
+    for char, entity in escapes:
+        if char in text:
+            text = text.replace(char, entity)
+    return text
+
+
+def _element(out: list[str], depth: int, tag: str, text: str | None = None, **attrs: str) -> None:
+    """One line: an element without children, indented two spaces a level."""
+    attributes = "".join(f' {name}="{_escape(value, _ATTR_ESCAPES)}"' for name, value in attrs.items())
+    if text:
+        out.append(f"{'  ' * depth}<{tag}{attributes}>{_escape(text, _TEXT_ESCAPES)}</{tag}>\n")
+    else:
+        out.append(f"{'  ' * depth}<{tag}{attributes} />\n")
 
 
 def atom_feed(site: Site, *, title: str, feed_url: str, page_url: str, briefings: list[Briefing],
               full: bool, content: bool = True) -> bytes:
-    """One Atom document; ``briefings`` newest first (undated ones are skipped)."""
+    """One Atom document; ``briefings`` newest first (undated ones are skipped).
+
+    Written as text, in the form xml.etree.ElementTree gives an indented tree (one element
+    a line, two spaces a level, ``<tag />`` when empty): in less than half the time, and the same
+    bytes whatever Python's version (tests/test_feeds.py compares the two)."""
     config = site.config
     entries = []
     for b in briefings:  # only as far as the feed goes: what is read is what a cached feed depends on
@@ -46,43 +60,46 @@ def atom_feed(site: Site, *, title: str, feed_url: str, page_url: str, briefings
             entries.append(b)
             if len(entries) == FEED_ENTRIES:
                 break
-    feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": config.language})
-    _sub(feed, "title", title)
+    out = ["<?xml version='1.0' encoding='utf-8'?>\n",
+           f'<feed xmlns="{ATOM}" xml:lang="{_escape(config.language, _ATTR_ESCAPES)}">\n']
+    _element(out, 1, "title", title)
     if config.description:
-        _sub(feed, "subtitle", config.description)
-    _sub(feed, "link", rel="self", type="application/atom+xml", href=config.absolute(feed_url))
-    _sub(feed, "link", rel="alternate", type="text/html", href=config.absolute(page_url))
-    _sub(feed, "id", config.absolute(feed_url))
-    _sub(feed, "updated", _stamp(entries[0].date, config) if entries else _EPOCH)
-    author = _sub(feed, "author")
-    _sub(author, "name", config.publisher or config.title)
-    _sub(feed, "generator", "Briefing Archive")
+        _element(out, 1, "subtitle", config.description)
+    _element(out, 1, "link", rel="self", type="application/atom+xml", href=config.absolute(feed_url))
+    _element(out, 1, "link", rel="alternate", type="text/html", href=config.absolute(page_url))
+    _element(out, 1, "id", config.absolute(feed_url))
+    _element(out, 1, "updated", _stamp(entries[0].date, config) if entries else _EPOCH)
+    out.append("  <author>\n")
+    _element(out, 2, "name", config.publisher or config.title)
+    out.append("  </author>\n")
+    _element(out, 1, "generator", "Briefing Archive")
     slugs: dict[str, dict[str, Term]] = (
         {key: {t.slug: t for t in tax.terms} for key, tax in site.taxonomies.items()} if full else {})
     for b in entries:
-        entry = _sub(feed, "entry")
-        _sub(entry, "title", b.title)
-        _sub(entry, "link", rel="alternate", type="text/html", href=config.absolute(b.url))
-        _sub(entry, "id", config.absolute(b.url))
+        out.append("  <entry>\n")
+        _element(out, 2, "title", b.title)
+        _element(out, 2, "link", rel="alternate", type="text/html", href=config.absolute(b.url))
+        _element(out, 2, "id", config.absolute(b.url))
         stamp = _stamp(b.date, config)
-        _sub(entry, "published", stamp)
-        _sub(entry, "updated", stamp)
+        _element(out, 2, "published", stamp)
+        _element(out, 2, "updated", stamp)
         if b.source:
-            _sub(_sub(entry, "author"), "name", b.source)
+            out.append("    <author>\n")
+            _element(out, 3, "name", b.source)
+            out.append("    </author>\n")
         if full:  # categories in the site feed; a term's feed is about its term
             for key, tax in site.taxonomies.items():
                 for name in b.terms(key):
                     term = slugs[key].get(term_slug(name))
                     if term is not None:
-                        _sub(entry, "category", term=term.slug, label=term.name, scheme=config.absolute(tax.url))
+                        _element(out, 2, "category", term=term.slug, label=term.name, scheme=config.absolute(tax.url))
         if b.summary:
-            _sub(entry, "summary", b.summary)
+            _element(out, 2, "summary", b.summary)
         if full and content and b.html:
-            _sub(entry, "content", b.html, type="html")
-    ET.indent(feed)
-    buf = io.BytesIO()
-    ET.ElementTree(feed).write(buf, encoding="utf-8", xml_declaration=True)
-    return buf.getvalue() + b"\n"
+            _element(out, 2, "content", b.html, type="html")
+        out.append("  </entry>\n")
+    out.append("</feed>\n")
+    return "".join(out).encode("utf-8")
 
 
 def site_feed(site: Site) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import feedparser
+import pytest
 from bs4 import BeautifulSoup
 
 from conftest import briefing, tree_digest
@@ -74,3 +75,95 @@ def test_feeds_escape_hostile_text_and_are_deterministic(site, tmp_path):
     assert feed.entries[0].author == "Wire & Co"
     one, two = tree_digest(tmp_path / "one"), tree_digest(tmp_path / "two")
     assert one["feed.xml"] == two["feed.xml"] and one["topics/r-d/feed.xml"] == two["topics/r-d/feed.xml"]
+
+
+def _etree_feed(site, *, title, feed_url, page_url, briefings, full, content=True) -> bytes:
+    """The feed as xml.etree.ElementTree wrote it before generator/feeds.py wrote text: the oracle."""
+    import io
+    import xml.etree.ElementTree as ET
+
+    from generator.feeds import _EPOCH, ATOM, FEED_ENTRIES, _stamp
+    from generator.link import term_slug
+
+    def sub(parent, tag, text=None, **attrs):
+        el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+        if text is not None:
+            el.text = text
+        return el
+
+    ET.register_namespace("", ATOM)
+    config = site.config
+    entries = [b for b in briefings if b.date is not None][:FEED_ENTRIES]
+    feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": config.language})
+    sub(feed, "title", title)
+    if config.description:
+        sub(feed, "subtitle", config.description)
+    sub(feed, "link", rel="self", type="application/atom+xml", href=config.absolute(feed_url))
+    sub(feed, "link", rel="alternate", type="text/html", href=config.absolute(page_url))
+    sub(feed, "id", config.absolute(feed_url))
+    sub(feed, "updated", _stamp(entries[0].date, config) if entries else _EPOCH)
+    sub(sub(feed, "author"), "name", config.publisher or config.title)
+    sub(feed, "generator", "Briefing Archive")
+    slugs = {key: {t.slug: t for t in tax.terms} for key, tax in site.taxonomies.items()}
+    for b in entries:
+        entry = sub(feed, "entry")
+        sub(entry, "title", b.title)
+        sub(entry, "link", rel="alternate", type="text/html", href=config.absolute(b.url))
+        sub(entry, "id", config.absolute(b.url))
+        sub(entry, "published", _stamp(b.date, config))
+        sub(entry, "updated", _stamp(b.date, config))
+        if b.source:
+            sub(sub(entry, "author"), "name", b.source)
+        if full:
+            for key, tax in site.taxonomies.items():
+                for name in b.terms(key):
+                    term = slugs[key].get(term_slug(name))
+                    if term is not None:
+                        sub(entry, "category", term=term.slug, label=term.name, scheme=config.absolute(tax.url))
+        if b.summary:
+            sub(entry, "summary", b.summary)
+        if full and content and b.html:
+            sub(entry, "content", b.html, type="html")
+    ET.indent(feed)
+    buf = io.BytesIO()
+    ET.ElementTree(feed).write(buf, encoding="utf-8", xml_declaration=True)
+    return buf.getvalue() + b"\n"
+
+
+@pytest.mark.parametrize("settings", [{"description": "", "publisher": ""},
+                                      {"description": 'Notes & <news> "quoted"\\ttab', "publisher": "A & B"}])
+def test_feeds_are_the_bytes_elementtree_writes(site, settings):
+    from generator.build import load_briefings
+    from generator.config import load_config
+    from generator.diagnostics import Diagnostics
+    from generator.feeds import atom_feed
+    from generator.link import link
+
+    toml = [line for line in (site.content / "site.toml").read_text().splitlines()
+            if line.split(" ")[0] not in settings]
+    toml += [f'{key} = "{value.replace(chr(34), chr(92) + chr(34))}"' for key, value in settings.items()]
+    (site.content / "site.toml").write_text("\n".join(toml) + "\n", encoding="utf-8")
+    site.add("x.md", briefing("<script>alert(1)</script> & “quotes” ]]> '\"", "2022-01-01",
+                              "Body with <b>tags</b> & more.\n\n# A heading\n\n<![CDATA[x]]>",
+                              summary="'A & B < C > D'", source='"\\"Wire & Co\\" O\'Neil"',
+                              topics='[R&D, "Say \\"hi\\"", "a <b> c", "tab\\there"]', people="[O'Brien]"))
+    site.add("y.md", briefing("Plain", "2022-01-02", "Text.", topics="[R&D]"))
+    site.add("z.md", briefing("Undated", None, "Text.", topics="[R&D]"))
+    site.add("e.md", briefing("No summary or source", "2021-05-01", "", topics="[Empty body]"))
+    for n in range(25):  # more than one feed holds
+        site.add(f"many/{n}.md", briefing(f"Item {n}", f"2020-01-{n + 1:02d}", "Some text.", topics="[Many]",
+                                          summary=f"Summary {n}"))
+    diags = Diagnostics()
+    config = load_config(site.content, diags)
+    s = link(config, load_briefings(site.content, diags), diags)
+    assert not diags.errors, diags.items
+    feeds = [dict(title=config.title, feed_url="/feed.xml", page_url="/", briefings=s.briefings, full=True),
+             dict(title="Summaries", feed_url="/feed.xml", page_url="/", briefings=s.briefings, full=True,
+                  content=False)]
+    for tax in s.taxonomies.values():
+        for term in tax.terms:
+            feeds.append(dict(title=f"{term.name} · {tax.plural}", feed_url=term.feed_url, page_url=term.url,
+                              briefings=term.briefings, full=False))
+    assert len(feeds) > 8
+    for kwargs in feeds:
+        assert atom_feed(s, **kwargs) == _etree_feed(s, **kwargs), kwargs["feed_url"]
