@@ -47,7 +47,12 @@ HUGO_DIR = Path(__file__).resolve().parent / "hugo"
 
 
 def measured(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float]:
-    """(seconds, peak MiB) of a command, measured in a fresh child so its peak is its own."""
+    """(seconds, peak MiB) of a command, measured in a fresh child so its peak is its own.
+
+    What the commands before it wrote is flushed to disk first: the kernel writes dirty
+    pages back about 30 s later, which would otherwise happen during this command, on its
+    cores (our output, Hugo's or Pagefind's, 300 MB to 1 GB at 10,000 briefings)."""
+    os.sync()
     probe = ("import resource,subprocess,sys,time;t=time.perf_counter();"
              "r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE);"
              "d=time.perf_counter()-t;"
