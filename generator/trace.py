@@ -432,10 +432,14 @@ class TracedMethod:
 
     def __call__(self, *args: object, **kwargs: object) -> object:
         obj, idx, rec = self.owner._t()
-        step = ("c", self.name, tuple(rec.ref(a) for a in args),
-                tuple((k, rec.ref(v)) for k, v in sorted(kwargs.items())))
-        real_args = [_real(a) for a in args]
-        real_kwargs = {k: _real(v) for k, v in kwargs.items()}
+        if not kwargs and all(type(a) is str for a in args):  # the usual call, terms("topics"): as ref() gives
+            step = ("c", self.name, args, ())
+            real_args, real_kwargs = args, kwargs
+        else:
+            step = ("c", self.name, tuple(rec.ref(a) for a in args),
+                    tuple((k, rec.ref(v)) for k, v in sorted(kwargs.items())))
+            real_args = [_real(a) for a in args]
+            real_kwargs = {k: _real(v) for k, v in kwargs.items()}
         try:
             value = getattr(obj, self.name)(*real_args, **real_kwargs)
         except Exception as exc:
