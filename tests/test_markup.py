@@ -73,7 +73,7 @@ _PIECES = st.sampled_from([
     "<https://x.org/>", "<a@b.org>", "![i](/p.png)", "\n*[NATO]: North Atlantic Treaty Organization\n",
     "term\n: definition", "\x02", "\x03", "wzxhzdk:0", "klzzwxh:1",
     "_em_", "__strong__", "*em*", "**strong**", "`code`", "\\_", "line  \nbreak", "[TOC]", "\n[TOC]\n",
-    "Title\n===", "\n---\n",
+    "Title\n===", "\n---\n", "\t", "\r", "\r\n", " \n", "   \n", "\n \n",
 ])
 
 #: One of each inline form, each alone in a paragraph of plain words.
@@ -123,6 +123,7 @@ def test_the_shortcut_is_on_for_our_extensions():
         '<p>Plain words.</p>\n<p><em>Some</em> emphasis and a <a href="/x/">link</a>.</p>')
     assert r._md.treeprocessors["inline"].plain_text_shortcut
     assert type(r._md.treeprocessors["toc"]).__name__ == "_HeadinglessToc"
+    assert type(r._md.preprocessors["normalize_whitespace"]).__name__ == "_NormalizeWhitespace"
     assert sorted(guarded_searches(r._md)) == sorted(name for name, _ in KNOWN_BLOCK_PATTERNS)
 
 
@@ -135,3 +136,12 @@ def test_an_unknown_inline_pattern_turns_the_shortcut_off():
     md = markdown.Markdown(extensions=[*EXTENSIONS, Zed()], output_format="html")
     assert md.convert("plain zzboldzz text") == "<p>plain <b>bold</b> text</p>"
     assert not md.treeprocessors["inline"].plain_text_shortcut
+
+
+def test_a_whitespace_preprocessor_of_another_version_is_left_in_place(monkeypatch):
+    # _NormalizeWhitespace repeats Python-Markdown's code: only in place of that very code
+    from generator import markup
+    monkeypatch.setattr(markup, "NORMALIZE_WHITESPACE_SOURCE", "0" * 64)
+    r = Renderer()
+    assert type(r._md.preprocessors["normalize_whitespace"]).__name__ == "NormalizeWhitespace"
+    assert r.convert("a \n \nb") == "<p>a </p>\n<p>b</p>"
