@@ -17,6 +17,7 @@ names the line; the limits are far above anything a real article contains.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import inspect
@@ -25,8 +26,8 @@ import xml.etree.ElementTree as ET
 from urllib.parse import quote
 
 import markdown
-from markdown.extensions import Extension
 from markdown import util
+from markdown.extensions import Extension
 from markdown.extensions.toc import TocTreeprocessor
 from markdown.preprocessors import NormalizeWhitespace
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
@@ -229,6 +230,7 @@ class _NormalizeWhitespace(NormalizeWhitespace):
         return source.split("\n")
 
 
+@functools.cache
 def _source_digest(function: object) -> str | None:
     try:
         return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
