@@ -184,18 +184,6 @@ def text_vectors(briefings: list[Briefing], features: Features | None = None,
     return [vectors[t] for t in texts]
 
 
-def cosine(u: dict[str, float], v: dict[str, float]) -> float:
-    if len(u) > len(v):
-        u, v = v, u
-    return sum(x * v[w] for w, x in u.items() if w in v)
-
-
-def nearness(a: Briefing, b: Briefing, half_life_days: float) -> float:
-    if a.date is None or b.date is None:
-        return 0.0
-    return 0.5 ** (abs(a.date.toordinal() - b.date.toordinal()) / half_life_days)
-
-
 class Scorer:
     """Everything the score needs, computed once per build.
 
@@ -242,23 +230,10 @@ class Scorer:
         place = {key: k for k, key in enumerate(sorted(set(sort_keys)))}
         self._place = [place[key] for key in sort_keys]
 
-    def exact(self, i: int, j: int) -> RelatedLink | None:
-        """The full score of a pair, or None when they share nothing that counts."""
-        found = self._exact(i, j)
-        if found is None:
-            return None
-        score, shared, similar = found
-        return RelatedLink(briefing=self.briefings[j], score=score, shared=shared, similar_text=similar)
-
-    def _exact(self, i: int, j: int) -> tuple[float, tuple[str, ...], bool] | None:
-        """:meth:`exact` as ``(score, shared term names, similar text)``."""
-        for _, score, shared, similar in self._score(i, [j]):
-            return score, shared, similar
-        return None
-
     def _score(self, i: int, others: list[int]) -> list[tuple[int, float, tuple[str, ...], bool]]:
         """``(k, score, shared term names, similar text)`` of each pair ``(i, others[k])`` that
-        shares something that counts (see :meth:`exact`)."""
+        shares something that counts: a term of positive weight, or wording alike at least
+        ``MIN_TEXT``; the score is the module's formula, and must be above 0."""
         c = self.config
         text_weight, time_weight, half_life = c.text, c.time, c.half_life_days
         gain, name, term_sets, vectors = self._gain, self._name, self._term_sets, self.vectors
