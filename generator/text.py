@@ -22,12 +22,15 @@ why will with within without would yet you your also according told today yester
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 #: A quotation: text between paired quotation marks, curly, guillemets, low-high or straight.
-_QUOTES = (re.compile(r"“([^“”]+)”"), re.compile(r"«([^«»]+)»"), re.compile(r"„([^„“”]+)[“”]"),
-           re.compile(r'"([^"\n]+)"'))
+#: Each with the mark that opens it: a text without that mark holds no such quotation, and
+#: ``in`` tells so about ten times faster than the expression does (two marks are rare in English).
+_QUOTES = (("“", re.compile(r"“([^“”]+)”")), ("«", re.compile(r"«([^«»]+)»")),
+           ("„", re.compile(r"„([^„“”]+)[“”]")), ('"', re.compile(r'"([^"\n]+)"')))
 
 
 #: Where the only letters are ASCII ones, a word is a run of them: the same matches as
-#: :data:`_WORD`, found about twice as fast (Unicode classes are tested character by character).
+#: :data:`_WORD`, found faster (Unicode classes are tested character by character), by
+#: bytes methods rather than this expression (see :func:`_words`).
 _ASCII_WORD = re.compile(r"[A-Za-z]{3,}")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -47,10 +50,20 @@ def words(text: str) -> list[str]:
 
 
 def _words(folded: str, pattern: re.Pattern) -> list[str]:
+    if pattern is _ASCII_WORD:  # its matches, found in C by bytes methods, 1.7 times as fast
+        letters = folded.encode("ascii", "replace").translate(_LETTERS_ONLY).decode("ascii")
+        return list(filterfalse(_is_short_or_stopword, letters.split()))
     return list(filterfalse(_is_stopword, pattern.findall(folded)))
 
 
 _is_stopword = STOPWORDS.__contains__
+#: The text's bytes with every byte but an ASCII letter made a space: its runs of ASCII letters
+#: are then its words in the sense of ``split()`` (a character beyond ASCII is encoded as "?").
+_LETTERS_ONLY = bytes(c if 65 <= c <= 90 or 97 <= c <= 122 else 32 for c in range(256))
+_ASCII_LETTERS = [chr(c) for c in range(65, 91)] + [chr(c) for c in range(97, 123)]
+#: A run of ASCII letters that is no word: a stop word, or one or two letters ([A-Za-z]{3,} skips them).
+_is_short_or_stopword = (STOPWORDS | set(_ASCII_LETTERS) | {a + b for a in _ASCII_LETTERS for b in _ASCII_LETTERS}
+                         ).__contains__
 
 
 def shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
@@ -66,8 +79,9 @@ def shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
 def quotations(text: str, min_words: int = 4) -> list[str]:
     """Passages inside quotation marks with at least ``min_words`` content words."""
     found = []
-    for pattern in _QUOTES:
-        found += [q for q in pattern.findall(text) if len(words(q)) >= min_words]
+    for mark, pattern in _QUOTES:
+        if mark in text:
+            found += [q for q in pattern.findall(text) if len(words(q)) >= min_words]
     return found
 
 
@@ -102,8 +116,8 @@ def features(text: str) -> TextFeatures:
     folded = text.casefold()
     pattern = _word_pattern(folded)
     quotes = []  # the words of each of quotations(text), each quotation read once
-    for quoted in _QUOTES:
-        for q in quoted.findall(text):
+    for mark, quoted in _QUOTES:
+        for q in quoted.findall(text) if mark in text else ():
             found = _words(q.casefold(), pattern)
             if len(found) >= 4:
                 quotes.append(" ".join(found))

@@ -9,6 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings, strategies as st
 
 from generator import stories as stories_module
+from generator import text as text_module
 from generator.build import load_briefings
 from generator.config import Config
 from generator.diagnostics import Diagnostics
@@ -50,6 +51,8 @@ _TEXT_PIECES = st.sampled_from([
     "word", "NATO", "the", "ab", "abc", " ", "\n", "-", "—", "“", "”", "«", "»", "„", '"', "'", "_", "7", "٣", "²", "Ⅷ",
     "é", "ß", "İ", "K", "ﬁ", "Straße", "Łódź", "Київ", "東京", "\u0301",
     "“Straße and NATO word Київ”", '"word Łódź NATO abc"', "«ééé word NATO abc»",  # quotations with letters beyond ASCII
+    "„word NATO abc Straße“", "“four more words here”",
+    "?", "\t", "\x00", "\ud800", "Ab", "aBc", "IN", "AND", "z",  # what the bytes path turns into spaces; case
 ])
 
 
@@ -59,6 +62,13 @@ def test_words_are_the_unicode_letter_runs(text):
     # words() finds ASCII runs when the text has no non-ASCII letter: the same as the Unicode class
     reference = [w for w in re.findall(r"[^\W\d_]{3,}", text.casefold()) if w not in STOPWORDS]
     assert words(text) == reference
+    # the bytes-based runs of ASCII letters are what the expression finds, on any text
+    folded = text.casefold()
+    assert text_module._words(folded, text_module._ASCII_WORD) == \
+        [w for w in re.findall(r"[A-Za-z]{3,}", folded) if w not in STOPWORDS]
+    # quotations: every match of each kind, in that order (an oracle without the marks' shortcut)
+    kinds = (r"“([^“”]+)”", r"«([^«»]+)»", r"„([^„“”]+)[“”]", r'"([^"\n]+)"')
+    assert quotations(text) == [q for kind in kinds for q in re.findall(kind, text) if len(words(q)) >= 4]
     # features() decides the word pattern once for the body and its quotations
     f = text_features(text)
     assert f.words == " ".join(words(text))
