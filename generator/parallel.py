@@ -106,3 +106,36 @@ def background(fn: Callable[[], object]) -> Pending:
     finally:
         _background = None
     return Pending(pool, pool.apply_async(_run_background))
+
+
+class Shared:
+    """``fn(item)`` for every item, each item done once, by whichever process is free: the
+    background processes (one per core but this one's) start at once, and this process joins
+    them when it calls :meth:`results`, after its own work. So the work ends at about the same
+    time on every core, however long this process was busy first."""
+
+    def __init__(self, fn: Callable, items: Sequence):
+        self._fn, self._items = fn, items
+        helpers = workers() - 1 if "fork" in multiprocessing.get_all_start_methods() else 0
+        self._next = multiprocessing.get_context("fork").Value("q", 0) if helpers > 0 else None
+        self._pending = [background(self._claim_and_do) for _ in range(helpers)]
+
+    def _claim_and_do(self) -> dict:
+        """Items claimed one by one until none is left: {position: result}."""
+        done = {}
+        while True:
+            with self._next.get_lock():
+                k = self._next.value
+                self._next.value = k + 1
+            if k >= len(self._items):
+                return done
+            done[k] = self._fn(self._items[k])
+
+    def results(self) -> list:
+        """``[fn(item) for item in items]``, in order; waits for the background processes."""
+        if self._next is None:
+            return [self._fn(item) for item in self._items]
+        done = self._claim_and_do()
+        for pending in self._pending:
+            done.update(pending.result())
+        return [done[k] for k in range(len(self._items))]

@@ -61,15 +61,17 @@ def dated_order(briefings: list[Briefing]) -> list[Briefing]:
 
 
 def story_pairs(briefings: list[Briefing], features: Callable[[Briefing], TextFeatures] | None = None,
-                part: tuple[int, int] | None = None) -> list[tuple[Briefing, Briefing]]:
+                part: tuple[int, int] | None = None, dated: list[Briefing] | None = None,
+                ) -> list[tuple[Briefing, Briefing]]:
     """Every pair of briefings that tell the same story, in date order.
 
     ``features(b)`` gives a body's words (default: computed from ``b.body``; the build
     passes the cached ones). ``part=(lo, hi)``: only the pairs whose later briefing is
     at a position in ``range(lo, hi)`` of :func:`dated_order`, so that parts can be found
-    in parallel; their concatenation, in order, is the whole list."""
+    in parallel; their concatenation, in order, is the whole list. ``dated``: :func:`dated_order`
+    of ``briefings``, if the caller has it."""
     features = features or (lambda b: text_features(b.body))
-    dated = dated_order(briefings)
+    dated = dated if dated is not None else dated_order(briefings)
     lo, hi = part if part is not None else (0, len(dated))
     start = lo  # the window of ``dated[lo]`` reaches back STORY_DAYS
     while start > 0 and (dated[lo].date - dated[start - 1].date).days <= STORY_DAYS:
@@ -138,22 +140,32 @@ def _signature(b: Briefing, f: TextFeatures) -> bytes:
     return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
+def signatures(briefings: list[Briefing], features: Callable[[Briefing], TextFeatures] | None = None,
+               ) -> list[bytes]:
+    """What the pairs of each briefing of :func:`dated_order` depend on, of itself (see :func:`kept_pairs`)."""
+    features = features or (lambda b: text_features(b.body))
+    return [_signature(b, features(b)) for b in dated_order(briefings)]
+
+
 def kept_pairs(briefings: list[Briefing], features: Callable[[Briefing], TextFeatures] | None, memo: dict,
-               ) -> tuple[list[tuple[int, int]], Callable[[list[tuple[Briefing, Briefing]]], list]]:
+               ) -> tuple[list[tuple[int, int]], Callable[..., list]]:
     """Where :func:`story_pairs` must look again since the build ``memo`` remembers.
 
     Returns ``(parts, finish)``: the parts of :func:`dated_order` whose pairs an edit can
     have changed (``part=`` values for :func:`story_pairs`, to run as the caller likes), and
-    ``finish(found)``, which takes the pairs found there (in any order) and returns all the
-    pairs, as :func:`story_pairs` of the whole archive gives them. ``finish`` updates ``memo``."""
+    ``finish(found, signed=None)``, which takes the pairs found there (in any order) and returns
+    all the pairs, as :func:`story_pairs` of the whole archive gives them. ``finish`` updates
+    ``memo``. When ``memo`` holds no pairs, every part is looked at again, and the caller may
+    hand :func:`signatures` of the briefings, computed where it likes, to ``finish``."""
     features = features or (lambda b: text_features(b.body))
     dated = dated_order(briefings)
     keys = [b.path for b in dated]
-    signature = [_signature(b, features(b)) for b in dated]
     old = memo.get("pairs") if memo.get("format") == 1 else None
+    signature: list[bytes] | None = None
     if old is None:
         dirty = [True] * len(dated)
     else:
+        signature = [_signature(b, features(b)) for b in dated]
         days: set[int] = set()  # days whose briefings have a changed briefing in their window
         for i, k in enumerate(keys):
             entry = old.get(k)
@@ -174,7 +186,11 @@ def kept_pairs(briefings: list[Briefing], features: Callable[[Briefing], TextFea
             parts.append((lo, i))
             lo = None
 
-    def finish(found_pairs: list[tuple[Briefing, Briefing]]) -> list[tuple[Briefing, Briefing]]:
+    def finish(found_pairs: list[tuple[Briefing, Briefing]], signed: list[bytes] | None = None,
+               ) -> list[tuple[Briefing, Briefing]]:
+        nonlocal signature
+        if signature is None:
+            signature = signed if signed is not None else [_signature(b, features(b)) for b in dated]
         found: dict[str, list[tuple[int, str]]] = defaultdict(list)
         position = {k: i for i, k in enumerate(keys)}
         for b, a in found_pairs:

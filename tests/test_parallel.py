@@ -65,3 +65,37 @@ def test_workers_collect_cycles_once_a_chunk_not_as_they_allocate(monkeypatch: p
         assert all(alive == 1 for _, _, alive in results[start + 1:start + parallel.CHUNK])
         # ... and is gone once the chunk is done
         assert results[start][2] == 0
+
+
+@pytest.mark.parametrize("jobs", ["1", "2", "3"])
+def test_shared_does_each_item_once_in_order_whoever_takes_it(monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    import time
+
+    monkeypatch.setenv("BRIEFINGS_JOBS", jobs)
+
+    def job(k: int) -> tuple[int, int]:
+        time.sleep(0.002)
+        return k * k, os.getpid()
+
+    work = parallel.Shared(job, list(range(300)))
+    time.sleep(0.2)  # this process is busy with its own work meanwhile: the helpers have begun
+    results = work.results()
+    assert [r for r, _ in results] == [k * k for k in range(300)]
+    pids = {pid for _, pid in results}
+    if jobs == "1":
+        assert pids == {os.getpid()}
+    else:  # the helpers took items while this process was busy, and it took the ones left
+        assert len(pids - {os.getpid()}) == int(jobs) - 1
+        assert os.getpid() in pids
+
+
+def test_shared_raises_what_an_item_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRIEFINGS_JOBS", "2")
+
+    def job(k: int) -> int:
+        if k == 150:
+            raise ValueError("item 150")
+        return k
+
+    with pytest.raises(ValueError, match="item 150"):
+        parallel.Shared(job, list(range(200))).results()

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from generator import stories as stories_module
@@ -160,6 +161,38 @@ def test_story_pairs_found_in_parts_are_the_whole_list(tmp_path):
     for cuts in ([0, n], [0, later[0], n], [0, *later[1:4], n], sorted({0, n, *rng.sample(range(n), 6)})):
         found = [pair for lo, hi in zip(cuts, cuts[1:]) for pair in story_pairs(site.briefings, part=(lo, hi))]
         assert found == whole, cuts
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_stories_found_in_pieces_on_every_core_are_the_stories_found_in_one_pass(tmp_path, monkeypatch, jobs):
+    """A large first build finds the pairs in pieces, shared out among this process and the
+    background ones, which also compute the signatures that the link memo keeps: the stories
+    and the memo are those of one pass in this process."""
+    import sys as _sys
+
+    from conftest import ROOT
+    _sys.path.insert(0, str(ROOT))
+    from bench.linking import generate_archive
+    from generator import link as link_module
+    from generator.config import load_config
+
+    content = generate_archive(300, tmp_path / "content", seed=3)
+
+    def built(in_process: int, piece: int) -> tuple[list, dict]:
+        monkeypatch.setattr(link_module, "STORIES_IN_PROCESS", in_process)
+        monkeypatch.setattr(link_module, "STORY_PIECE", piece)
+        monkeypatch.setattr(link_module, "STORY_PIECES_PER_CORE", 10**9)  # pieces of STORY_PIECE
+        diags = Diagnostics()
+        memo: dict = {}
+        site = link(load_config(content, diags), load_briefings(content, diags), diags, memo=memo)
+        return [[b.path for b in s.briefings] for s in site.stories], memo["stories"]
+
+    monkeypatch.setenv("BRIEFINGS_JOBS", "1")
+    one_pass = built(10**9, 10**9)
+    assert len(one_pass[0]) > 3
+    monkeypatch.setenv("BRIEFINGS_JOBS", jobs)
+    for piece in (1, 7):  # pieces of one or seven briefings, each looking back a week first
+        assert built(0, piece) == one_pass, piece
 
 
 def test_pairs_carried_over_between_builds_equal_pairs_found_afresh(tmp_path):
