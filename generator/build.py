@@ -17,7 +17,7 @@ from generator.model import Briefing, OutputFile, Site
 from generator.progress import ProgressFactory
 from generator.render import render_site
 from generator.search import SEARCH_DIR, SearchStats, scratch_prefix, search_files
-from generator.write import WriteReport, check_output_dir, write_site
+from generator.write import Staging, WriteReport, stage, write_site
 
 BRIEFINGS_DIR = "briefings"
 
@@ -117,6 +117,7 @@ def _build(paths: Paths, *, base_url: str | None, write: bool, search: bool, cac
     cache = cache if cache is not None else BuildCache()  # in memory only: nothing kept
     result.cache = cache
     saving: _Saving | None = None
+    staging: Staging | None = None
     try:
         config = load_config(paths.content, diags, base_url=base_url)
         theme_dir = paths.theme_dir(config)
@@ -130,7 +131,9 @@ def _build(paths: Paths, *, base_url: str | None, write: bool, search: bool, cac
         site = link(config, briefings, diags, renderer=renderer, features=renderer.features,
                     memo=cache.link_memo)
         result.site = site
-        files = render_site(site, theme_dir, diags, cache=cache, progress=progress)
+        if write and not diags.errors:  # a new site's folder: the render workers write the pages into it
+            staging = stage(paths.output, [paths.content, theme_dir], cache.read_from_output)
+        files = render_site(site, theme_dir, diags, cache=cache, progress=progress, staging=staging)
         files += static_files(theme_dir, diags)
         if write and search and not diags.errors:  # the search index joins the same atomic write
             stats = SearchStats()
@@ -139,13 +142,14 @@ def _build(paths: Paths, *, base_url: str | None, write: bool, search: bool, cac
             result.stale_search = stats.stale
         result.files = files
         if write and not diags.errors:
-            check_output_dir(paths.output, [paths.content, theme_dir])
             if save_cache:  # the cache is final: saved while the site is written (mostly the system's work)
                 saving = _Saving(cache)
-            result.report = write_site(files, paths.output, cache.read_from_output)
+            result.report = write_site(files, paths.output, cache.read_from_output, staging)
     except BuildError:
         pass
     finally:
+        if staging is not None:
+            staging.discard()  # unless published
         if saving is not None:
             saving.join()  # raises here what saving raised there, as cache.save() would have
     if save_cache and saving is None:

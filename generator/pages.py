@@ -25,9 +25,14 @@ Page = tuple[str, "str | None", str, dict]
 
 
 class Rendered(NamedTuple):
+    #: The page's bytes; None if rendering failed, or if ``put`` wrote them.
     data: bytes | None
     #: When rendering failed: (file, message, line, hint) for a diagnostic.
     error: tuple | None = None
+    #: What ``put`` returned, if it wrote the page (see :func:`render_pages`).
+    put: object = None
+    #: The page's length in bytes.
+    size: int = 0
 
 
 def page_scope(theme_key: str, config_key: str, template: str, names: list[str]) -> bytes:
@@ -42,8 +47,13 @@ def render_pages(env: jinja2.Environment, pages: list[Page], common: dict, *,
                  cache: BuildCache | None, theme_key: str, config_key: str,
                  progress: ProgressFactory | None = None,
                  helpers: Callable[[str | None], dict] | None = None,
-                 renderers: dict[str, Callable[[dict], bytes]] | None = None) -> list[Rendered]:
+                 renderers: dict[str, Callable[[dict], bytes]] | None = None,
+                 put: Callable[[str, bytes], object] | None = None) -> list[Rendered]:
     """One :class:`Rendered` per page, in order.
+
+    ``put(output path, bytes)``, if given, is called in the worker that rendered a page
+    (:class:`generator.write.Staging` writes it there); unless it returns None, the bytes
+    are not sent back, and the page's ``put`` is what it returned.
 
     A page whose template name is in ``renderers`` is written by that Python
     function from its (traced) context instead of a template (the feeds).
@@ -59,7 +69,7 @@ def render_pages(env: jinja2.Environment, pages: list[Page], common: dict, *,
     try:
         return _render_pages(env, pages, common, page_error=page_error, cache=cache, theme_key=theme_key,
                              config_key=config_key, progress=progress, helpers=helpers,
-                             renderers=renderers or {})
+                             renderers=renderers or {}, put=put)
     finally:
         gc.unfreeze()
 
@@ -69,7 +79,8 @@ def _render_pages(env: jinja2.Environment, pages: list[Page], common: dict, *,
                   cache: BuildCache | None, theme_key: str, config_key: str,
                   progress: ProgressFactory | None,
                   helpers: Callable[[str | None], dict] | None,
-                  renderers: dict[str, Callable[[dict], bytes]]) -> list[Rendered]:
+                  renderers: dict[str, Callable[[dict], bytes]],
+                  put: Callable[[str, bytes], object] | None) -> list[Rendered]:
     cache = cache if cache is not None else BuildCache()
     keyed = frozenset({id(common["config"])}) if "config" in common else frozenset()
     results: list[Rendered | None] = [None] * len(pages)
@@ -101,7 +112,7 @@ def _render_pages(env: jinja2.Environment, pages: list[Page], common: dict, *,
         out = pages[i][0]
         data = cache.previous_output(out, cache.page(out))
         if data is not None:
-            results[i] = Rendered(data)
+            results[i] = Rendered(data, size=len(data))
             cache.keep_page(out)
             cache.stats.render_hits += 1
             todo_set.discard(i)
@@ -122,17 +133,19 @@ def _render_pages(env: jinja2.Environment, pages: list[Page], common: dict, *,
                     values.update(helpers(page_url))
                 data = template.render(values).encode("utf-8")
         except Exception as exc:  # noqa: BLE001 - reported as a diagnostic by the caller
-            return (None, page_error(exc, out, template_name), None, None, True, None)
+            return (None, page_error(exc, out, template_name), None, None, True, None, 0, None)
         # the page's hash, for the cache, is taken here: in the workers, not one by one afterwards
-        return (data, None, rec.program(), rec.digest(), rec.opaque, hashlib.sha256(data).digest())
+        sha, size = hashlib.sha256(data).digest(), len(data)
+        done = put(out, data) if put is not None else None
+        return (data if done is None else None, None, rec.program(), rec.digest(), rec.opaque, sha, size, done)
 
     interned: dict = {}
     tick = progress("Rendering pages", len(todo)) if progress else None
-    for i, (data, error, program, digest, opaque, sha) in zip(todo, parallel.run(render, todo, tick)):
-        results[i] = Rendered(data, error)
+    for i, (data, error, program, digest, opaque, sha, size, done) in zip(todo, parallel.run(render, todo, tick)):
+        results[i] = Rendered(data, error, done, size)
         cache.stats.rendered += 1
-        if data is None or opaque:
+        if error is not None or opaque:
             continue
         program = interned.setdefault(program, program)
-        cache.store_page(pages[i][0], PageEntry(scopes[i], program, digest, sha, len(data)))
+        cache.store_page(pages[i][0], PageEntry(scopes[i], program, digest, sha, size))
     return results  # type: ignore[return-value]

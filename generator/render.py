@@ -26,6 +26,7 @@ from generator.model import OutputFile, Site
 from generator.pages import render_pages
 from generator.progress import ProgressFactory
 from generator.trace import TracedMethod
+from generator.write import StagedFile, Staging
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
@@ -176,11 +177,13 @@ def _out_path(url: str) -> str:
 
 
 def render_site(site: Site, theme_dir: Path, diags: Diagnostics, *, cache: BuildCache | None = None,
-                progress: ProgressFactory | None = None) -> list[OutputFile]:
+                progress: ProgressFactory | None = None, staging: Staging | None = None) -> list[OutputFile]:
     """Every page of the site; a template error becomes a diagnostic naming file and line.
 
     Pages whose inputs did not change since the build that filled ``cache`` are
-    reused, the others rendered on all cores (see generator/pages.py)."""
+    reused, the others rendered on all cores (see generator/pages.py). With ``staging``
+    (a new site's folder, see generator/write.py), the workers write the pages they render
+    into it, and those are :class:`~generator.write.StagedFile`."""
     theme_key = tree_fingerprint(theme_dir)
     env = cache.environment(f"{theme_dir.absolute()}\x00{theme_key}", lambda: make_environment(theme_dir)) \
         if cache is not None \
@@ -219,7 +222,7 @@ def render_site(site: Site, theme_dir: Path, diags: Diagnostics, *, cache: Build
         rendered = render_pages(env, pages, common, page_error=page_error, cache=cache, progress=progress,
                                 theme_key=theme_key, config_key=repr(dataclasses.astuple(site.config)),
                                 helpers=lambda page_url: {"url": PageLinks(page_url, site.config.base_path)},
-                                renderers=render_links.RENDERERS)
+                                renderers=render_links.RENDERERS, put=staging.put if staging is not None else None)
     finally:
         fragments.clear()
     for (out, *_), page in zip(pages, rendered):
@@ -227,7 +230,11 @@ def render_site(site: Site, theme_dir: Path, diags: Diagnostics, *, cache: Build
             where, message, line, hint = page.error
             diags.error(where, message, line=line, hint=hint)
             break
-        files.append(OutputFile(out, page.data))
+        if page.put is not None:
+            staging.put_files[out] = page.put
+            files.append(StagedFile(out, staging, page.size))
+        else:
+            files.append(OutputFile(out, page.data))
     if diags.errors:
         raise BuildError(diags)
     return files + publish.publish_files(site, files)

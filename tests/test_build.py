@@ -233,6 +233,88 @@ def test_interrupted_write_leaves_previous_output_untouched(sample, monkeypatch)
     assert not list(sample.root.glob("output.tmp-*")) and not list(sample.root.glob("output.old-*"))
 
 
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    """A content folder of 60 generated briefings: about 130 pages, enough for render workers."""
+    import sys
+
+    from conftest import ROOT
+    sys.path.insert(0, str(ROOT))
+    from bench.linking import generate_archive
+    return generate_archive(60, tmp_path / "archive" / "content", seed=2)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_new_site_is_written_by_the_render_workers_as_write_site_would(archive, tmp_path, monkeypatch, jobs):
+    """Into a new output folder, each render worker writes the pages it renders (a Staging
+    folder, published whole at the end): the same files as when write_site writes them all,
+    the same report, and nothing left beside the output folder."""
+    from generator.build import Paths, build
+    from generator.write import StagedFile
+
+    monkeypatch.setenv("BRIEFINGS_JOBS", jobs)
+    theme = Path(__file__).resolve().parent.parent / "themes" / "default"
+    staged = build(Paths(content=archive, theme=theme, output=tmp_path / "staged" / "output"), search=False)
+    assert staged.ok
+    pages = [f for f in staged.files if type(f) is StagedFile]
+    assert len(pages) > 100 and all(f.path.endswith((".html", ".xml")) for f in pages)
+    assert {f.path: f.data for f in pages} == {
+        f.path: (tmp_path / "staged" / "output" / f.path).read_bytes() for f in pages}  # read from output/
+    monkeypatch.setattr("generator.build.stage", lambda *args: None)  # write_site writes everything
+    plain = build(Paths(content=archive, theme=theme, output=tmp_path / "plain" / "output"), search=False)
+    assert not any(type(f) is StagedFile for f in plain.files)
+    assert tree_digest(tmp_path / "staged" / "output") == tree_digest(tmp_path / "plain" / "output")
+    assert staged.report == plain.report and staged.report.written == len(staged.files)
+    assert sorted(p.name for p in (tmp_path / "staged").iterdir()) == ["output"]
+    # Built again (no kept previous site yet, so a new folder): the workers link the unchanged
+    # pages from output/, which keep their inode and modification time.
+    out = tmp_path / "staged" / "output"
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+    monkeypatch.undo()
+    monkeypatch.setenv("BRIEFINGS_JOBS", jobs)
+    again = build(Paths(content=archive, theme=theme, output=out), search=False)
+    assert any(type(f) is StagedFile for f in again.files)
+    assert again.report.written == 0 and again.report.unchanged == len(again.files)
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, OSError])
+def test_a_new_site_interrupted_while_its_pages_are_written_leaves_nothing(archive, tmp_path, monkeypatch,
+                                                                           failure):
+    from generator.build import Paths, build
+
+    monkeypatch.setenv("BRIEFINGS_JOBS", "1")  # the failure is raised in this process
+    theme = Path(__file__).resolve().parent.parent / "themes" / "default"
+    calls = {"n": 0}
+    real = write_module._write_new
+
+    def dies(path: str, data: bytes) -> None:
+        calls["n"] += 1
+        if calls["n"] == 20:
+            raise failure("stop")
+        real(path, data)
+
+    monkeypatch.setattr(write_module, "_write_new", dies)
+    with pytest.raises(failure):
+        build(Paths(content=archive, theme=theme, output=tmp_path / "out" / "output"), search=False)
+    assert calls["n"] == 20
+    assert list((tmp_path / "out").iterdir()) == []  # no output/, no half-written folder beside it
+
+
+def test_a_new_site_whose_template_fails_leaves_nothing(archive, tmp_path):
+    import shutil
+
+    from generator.build import Paths, build
+
+    theme = tmp_path / "theme"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "themes" / "default", theme)
+    (theme / "templates/term.html").write_text("{% extends 'base.html' %}\n{% block main %}\n{{ term.nope.x }}\n"
+                                               "{% endblock %}\n")
+    result = build(Paths(content=archive, theme=theme, output=tmp_path / "out" / "output"), search=False)
+    assert not result.ok and "term.html:3" in result.diagnostics.errors[0].format()
+    assert list((tmp_path / "out").iterdir()) == []
+
+
 def test_output_that_contains_content_is_refused(sample):
     from generator.build import Paths, build
     from generator.write import UnsafeOutput
