@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,6 +134,8 @@ def _build(paths: Paths, *, base_url: str | None, write: bool, search: bool, cac
         result.site = site
         if write and not diags.errors:  # a new site's folder: the render workers write the pages into it
             staging = stage(paths.output, [paths.content, theme_dir], cache.read_from_output)
+        if save_cache:  # what linking leaves final is saved while the pages are rendered
+            saving = _Saving(cache.save_early)
         files = render_site(site, theme_dir, diags, cache=cache, progress=progress, staging=staging)
         files += static_files(theme_dir, diags)
         if write and search and not diags.errors:  # the search index joins the same atomic write
@@ -142,40 +145,58 @@ def _build(paths: Paths, *, base_url: str | None, write: bool, search: bool, cac
             result.stale_search = stats.stale
         result.files = files
         if write and not diags.errors:
-            if save_cache:  # the cache is final: saved while the site is written (mostly the system's work)
-                saving = _Saving(cache)
+            if saving is not None:  # the cache is final: saved while the site is written
+                saving = saving.then(lambda: cache.save(prune=True))
             result.report = write_site(files, paths.output, cache.read_from_output, staging)
     except BuildError:
         pass
+    except BaseException:
+        if saving is not None and not saving.final:
+            saving.thread.join()
+            cache.abandon_save()  # what save_early began: nothing is saved
+        raise
     finally:
         if staging is not None:
             staging.discard()  # unless published
         if saving is not None:
             saving.join()  # raises here what saving raised there, as cache.save() would have
-    if save_cache and saving is None:
+    if save_cache and not saving_done(saving):
         cache.save(prune=result.ok)
     result.seconds = time.perf_counter() - started
     return result
 
 
 class _Saving:
-    """``cache.save()`` in a thread of its own; :meth:`join` waits for it and raises what it raised."""
+    """A step of saving the cache (``cache.save_early``, then ``cache.save``) in a thread of its
+    own; :meth:`join` waits for it and raises what it raised."""
 
-    def __init__(self, cache: BuildCache):
+    def __init__(self, step: Callable[[], None], after: _Saving | None = None):
         self.failed: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(cache,), name="save-cache")
+        self.final = after is not None  # the cache is saved once this is done
+        self.thread = threading.Thread(target=self._run, args=(step, after), name="save-cache")
         self.thread.start()
 
-    def _run(self, cache: BuildCache) -> None:
+    def _run(self, step: Callable[[], None], after: _Saving | None) -> None:
         try:
-            cache.save(prune=True)
+            if after is not None:
+                after.join()
+            step()
         except BaseException as exc:  # noqa: BLE001 - handed to the building thread
             self.failed = exc
+
+    def then(self, step: Callable[[], None]) -> _Saving:
+        """``step()`` in another thread, once this one is done."""
+        return _Saving(step, after=self)
 
     def join(self) -> None:
         self.thread.join()
         if self.failed is not None:
             raise self.failed
+
+
+def saving_done(saving: _Saving | None) -> bool:
+    """Whether the cache was saved by ``saving`` (else the build saves it as it ends)."""
+    return saving is not None and saving.final
 
 
 def finish_search(paths: Paths, result: BuildResult) -> BuildResult:

@@ -309,7 +309,8 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(sample, damage: str) -> None:
         f.write_bytes(data.replace(f'"format": {FORMAT}'.encode(), b'"format": 999'))
     elif damage == "wrong-contents":
         import json
-        body = pickle.dumps({"parse_scope": "x", "parsed": [], "markdown": {}, "pages": {}})
+        first = pickle.dumps({"parse_scope": "x", "parsed": [], "markdown": {}})  # two parts, then a length
+        body = first + pickle.dumps({"pages": {}}) + b"%016x" % len(first)
         header = json.dumps({"format": FORMAT, "generator": json.loads(data[len(MAGIC):data.index(b"\n", len(MAGIC))])
                              ["generator"]}, sort_keys=True)
         f.write_bytes(MAGIC + header.encode() + b"\n" + body + checksum(body).hexdigest().encode())
@@ -452,3 +453,43 @@ def test_the_cache_file_round_trips(sample) -> None:
     assert again.pages == cache.pages and again.link_memo == cache.link_memo
     data = cache_file(sample).read_bytes()
     assert data[-64:] == checksum(data[data.index(b"\n", len(MAGIC)) + 1:-64]).hexdigest().encode()
+
+
+def test_a_build_stopped_while_the_cache_is_half_saved_leaves_the_last_one(sample, monkeypatch) -> None:
+    """The first part of the cache file is written while the pages render (save_early): a build
+    interrupted then leaves the cache file as it was, and no temporary file beside it."""
+    assert build(sample.paths(), cache=BuildCache.for_content(sample.content)).ok
+    before = cache_file(sample).read_bytes()
+    sample.add("2022/2022-02-01-another.md", briefing("Another one", "2022-02-01"))
+    real = build_module.render_site
+
+    def interrupted(*args, **kwargs):
+        real(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build_module, "render_site", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build(sample.paths(), cache=BuildCache.for_content(sample.content))
+    assert cache_file(sample).read_bytes() == before
+    assert [p.name for p in cache_file(sample).parent.iterdir()] == [CACHE_FILE]
+
+
+def test_a_failed_build_keeps_what_it_did_not_use_in_the_cache(sample, tmp_path: Path) -> None:
+    """After a failed build, the cache keeps what that build did not use (the next one may need
+    it), though the first part of the file, pruned, was begun while the pages rendered."""
+    assert build(sample.paths(), cache=BuildCache.for_content(sample.content)).ok
+    kept = BuildCache.for_content(sample.content)
+    removed = sample.content / "briefings/2021/2021-11-30-riga.md"
+    removed.unlink()
+    theme = tmp_path / "theme"
+    shutil.copytree(THEME, theme)
+    (theme / "templates/term.html").write_text("{% extends 'base.html' %}{% block main %}{{ term.nope.x }}"
+                                               "{% endblock %}\n")
+    failed = build(Paths(content=sample.content, theme=theme, output=sample.output),
+                   cache=BuildCache.for_content(sample.content))
+    assert not failed.ok
+    after = BuildCache.for_content(sample.content)
+    assert after.note == "" and set(after.parsed) == set(kept.parsed) and set(after.markdown) == set(kept.markdown)
+    assert build(sample.paths(), cache=BuildCache.for_content(sample.content)).ok  # and a good build prunes it
+    pruned = BuildCache.for_content(sample.content)
+    assert [rel for rel, _ in pruned.parsed] == [rel for rel, _ in kept.parsed if not rel.endswith("riga.md")]
