@@ -134,7 +134,10 @@ def _build(paths: Paths, *, base_url: str | None, write: bool, search: bool, cac
         result.site = site
         if write and not diags.errors:  # a new site's folder: the render workers write the pages into it
             staging = stage(paths.output, [paths.content, theme_dir], cache.read_from_output)
-        if save_cache:  # what linking leaves final is saved while the pages are rendered
+        if save_cache and not cache.pages:
+            # A first build (no page to reuse): its pages are written as they are rendered, and no
+            # write phase is left to hide the cache save in, so what linking leaves final is saved
+            # while the pages render. After an edit, that would only compete with checking them.
             saving = _Saving(cache.save_early)
         files = render_site(site, theme_dir, diags, cache=cache, progress=progress, staging=staging)
         files += static_files(theme_dir, diags)
@@ -145,8 +148,9 @@ def _build(paths: Paths, *, base_url: str | None, write: bool, search: bool, cac
             result.stale_search = stats.stale
         result.files = files
         if write and not diags.errors:
-            if saving is not None:  # the cache is final: saved while the site is written
-                saving = saving.then(lambda: cache.save(prune=True))
+            if save_cache:  # the cache is final: saved while the site is written
+                saving = saving.then(lambda: cache.save(prune=True)) if saving is not None \
+                    else _Saving(lambda: cache.save(prune=True), final=True)
             result.report = write_site(files, paths.output, cache.read_from_output, staging)
     except BuildError:
         pass
@@ -170,9 +174,9 @@ class _Saving:
     """A step of saving the cache (``cache.save_early``, then ``cache.save``) in a thread of its
     own; :meth:`join` waits for it and raises what it raised."""
 
-    def __init__(self, step: Callable[[], None], after: _Saving | None = None):
+    def __init__(self, step: Callable[[], None], after: _Saving | None = None, final: bool = False):
         self.failed: BaseException | None = None
-        self.final = after is not None  # the cache is saved once this is done
+        self.final = final or after is not None  # the cache is saved once this is done
         self.thread = threading.Thread(target=self._run, args=(step, after), name="save-cache")
         self.thread.start()
 

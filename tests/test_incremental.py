@@ -468,13 +468,18 @@ def test_a_build_stopped_while_the_cache_is_half_saved_leaves_the_last_one(sampl
         raise KeyboardInterrupt
 
     monkeypatch.setattr(build_module, "render_site", interrupted)
+    cache = BuildCache.for_content(sample.content)
+    cache.pages = {}  # as in a first build, which saves early
+    early = []
+    monkeypatch.setattr(BuildCache, "save_early", lambda self, real=BuildCache.save_early: (early.append(1), real(self)))
     with pytest.raises(KeyboardInterrupt):
-        build(sample.paths(), cache=BuildCache.for_content(sample.content))
+        build(sample.paths(), cache=cache)
+    assert early == [1]
     assert cache_file(sample).read_bytes() == before
     assert [p.name for p in cache_file(sample).parent.iterdir()] == [CACHE_FILE]
 
 
-def test_a_failed_build_keeps_what_it_did_not_use_in_the_cache(sample, tmp_path: Path) -> None:
+def test_a_failed_build_keeps_what_it_did_not_use_in_the_cache(sample, tmp_path: Path, monkeypatch) -> None:
     """After a failed build, the cache keeps what that build did not use (the next one may need
     it), though the first part of the file, pruned, was begun while the pages rendered."""
     assert build(sample.paths(), cache=BuildCache.for_content(sample.content)).ok
@@ -485,11 +490,30 @@ def test_a_failed_build_keeps_what_it_did_not_use_in_the_cache(sample, tmp_path:
     shutil.copytree(THEME, theme)
     (theme / "templates/term.html").write_text("{% extends 'base.html' %}{% block main %}{{ term.nope.x }}"
                                                "{% endblock %}\n")
-    failed = build(Paths(content=sample.content, theme=theme, output=sample.output),
-                   cache=BuildCache.for_content(sample.content))
-    assert not failed.ok
+    cache = BuildCache.for_content(sample.content)
+    cache.pages = {}  # as in a first build, which saves early
+    early = []
+    monkeypatch.setattr(BuildCache, "save_early", lambda self, real=BuildCache.save_early: (early.append(1), real(self)))
+    failed = build(Paths(content=sample.content, theme=theme, output=sample.output), cache=cache)
+    assert not failed.ok and early == [1]  # begun, then dropped
     after = BuildCache.for_content(sample.content)
     assert after.note == "" and set(after.parsed) == set(kept.parsed) and set(after.markdown) == set(kept.markdown)
     assert build(sample.paths(), cache=BuildCache.for_content(sample.content)).ok  # and a good build prunes it
     pruned = BuildCache.for_content(sample.content)
     assert [rel for rel, _ in pruned.parsed] == [rel for rel, _ in kept.parsed if not rel.endswith("riga.md")]
+
+
+def test_only_a_first_build_saves_the_cache_while_its_pages_render(sample, monkeypatch) -> None:
+    """After an edit, the cache is saved while the site is written (as one file, as before); a
+    first build, which writes its pages as they render, saves its first part meanwhile."""
+    early = []
+    monkeypatch.setattr(BuildCache, "save_early", lambda self, real=BuildCache.save_early: (early.append(1), real(self)))
+    assert build(sample.paths(), cache=BuildCache.for_content(sample.content)).ok
+    assert early == [1]
+    first = BuildCache.for_content(sample.content)
+    assert first.note == "" and first.pages
+    sample.add("2022/2022-02-01-another.md", briefing("Another one", "2022-02-01"))
+    assert build(sample.paths(), cache=BuildCache.for_content(sample.content)).ok
+    assert early == [1]
+    again = BuildCache.for_content(sample.content)
+    assert again.note == "" and len(again.pages) > len(first.pages)
