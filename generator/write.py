@@ -8,7 +8,9 @@ not rewritten, so its modification time stays (cheap rsync deploys).
 
 A new folder (a first build) is filled with as few system calls as can be: each
 folder made once, each file created, written and closed; a large site by a few
-threads, since that is mostly the system's work, done without the GIL.
+threads, since that is mostly the system's work, done without the GIL. Its pages
+are put there by the render workers as they make them (:class:`Staging`), so only
+the other files are left for :func:`write_site`.
 """
 
 from __future__ import annotations
