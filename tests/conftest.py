@@ -83,3 +83,16 @@ def sample(site: FixtureSite) -> FixtureSite:
 def tree_digest(root: Path) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+class FailsOnCall:
+    """``real`` wrapped so that its ``n``-th call raises ``failure("stop")`` instead; ``calls`` counts them."""
+
+    def __init__(self, real, n: int, failure: type[BaseException]):  # noqa: ANN001 - any callable
+        self.real, self.n, self.failure, self.calls = real, n, failure, 0
+
+    def __call__(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN204
+        self.calls += 1
+        if self.calls == self.n:
+            raise self.failure("stop")
+        return self.real(*args, **kwargs)

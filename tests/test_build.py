@@ -9,7 +9,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import briefing, tree_digest
+from conftest import FailsOnCall, briefing, tree_digest
 from generator import write as write_module
 
 
@@ -285,19 +285,11 @@ def test_a_new_site_interrupted_while_its_pages_are_written_leaves_nothing(archi
 
     monkeypatch.setenv("BRIEFINGS_JOBS", "1")  # the failure is raised in this process
     theme = Path(__file__).resolve().parent.parent / "themes" / "default"
-    calls = {"n": 0}
-    real = write_module._write_new
-
-    def dies(path: str, data: bytes) -> None:
-        calls["n"] += 1
-        if calls["n"] == 20:
-            raise failure("stop")
-        real(path, data)
-
+    dies = FailsOnCall(write_module._write_new, 20, failure)
     monkeypatch.setattr(write_module, "_write_new", dies)
     with pytest.raises(failure):
         build(Paths(content=archive, theme=theme, output=tmp_path / "out" / "output"), search=False)
-    assert calls["n"] == 20
+    assert dies.calls == 20
     assert list((tmp_path / "out").iterdir()) == []  # no output/, no half-written folder beside it
 
 

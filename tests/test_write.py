@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import FailsOnCall
 
 from generator import write as write_module
 from generator.model import OutputFile
@@ -224,15 +225,7 @@ def test_killed_while_writing_a_new_site(tmp_path: Path, monkeypatch: pytest.Mon
     before = tree(out)
     real = write_module._write_new
     for failure in (KeyboardInterrupt, OSError):
-        calls = {"n": 0}
-
-        def dies(path: str, data: bytes, failure=failure) -> None:
-            calls["n"] += 1
-            if calls["n"] == 40:
-                raise failure("stop")
-            real(path, data)
-
-        monkeypatch.setattr(write_module, "_write_new", dies)
+        monkeypatch.setattr(write_module, "_write_new", FailsOnCall(real, 40, failure))
         with pytest.raises(failure):
             write_site(many(100, " v2"), out)
         assert tree(out) == before
