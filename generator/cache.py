@@ -506,7 +506,10 @@ class _Writing:
         finally:
             self._out = None
             if self._f is not None:
-                self._f.close()
+                try:
+                    self._f.close()
+                except OSError:  # flushing to a full disk, say: the file is removed anyway
+                    pass
                 self._f = None
             if self._tmp is not None:
                 Path(self._tmp).unlink(missing_ok=True)

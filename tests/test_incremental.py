@@ -395,9 +395,11 @@ def test_parsed_briefings_are_keyed_by_the_bytes_parsed(site, monkeypatch: pytes
     assert read[1] is not read[0] and read[1].file == files[1]
 
 
-@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+@pytest.mark.parametrize("failure, lasting", [(OSError(28, "No space left on device"), False),
+                                              (OSError(28, "No space left on device"), True),
+                                              (KeyboardInterrupt(), False)])
 def test_a_cache_that_cannot_be_written_leaves_the_last_one(sample, monkeypatch: pytest.MonkeyPatch,
-                                                             failure: BaseException) -> None:
+                                                             failure: BaseException, lasting: bool) -> None:
     """The file is hashed and written by a thread of its own: what fails there (a full disk) or
     stops the pickler (an interruption) leaves the cache file as it was, and no temporary file."""
     import io
@@ -412,13 +414,19 @@ def test_a_cache_that_cannot_be_written_leaves_the_last_one(sample, monkeypatch:
     real_write = io.BufferedWriter.write
     writes = {"n": 0}
 
-    def failing_write(self, data):  # the pickler's third chunk fails
-        writes["n"] += 1
-        if writes["n"] == 4:
+    def failing_write(self, data):  # the pickler's third chunk fails (and every write after it, if lasting:
+        writes["n"] += 1          # then closing the file, which flushes it, fails too)
+        if writes["n"] == 4 or (lasting and writes["n"] > 4):
             raise failure
         return real_write(self, data)
 
     monkeypatch.setattr(cache_module.os, "fdopen", lambda fd, mode: _Writer(io.FileIO(fd, "w"), failing_write))
+    if lasting:
+        def failing_close(self):  # noqa: ANN001, ANN202
+            io.BufferedWriter.close(self)
+            raise failure
+
+        monkeypatch.setattr(_Writer, "close", failing_close, raising=False)
     if isinstance(failure, OSError):
         cache.save()
         assert cache.note == "build cache not saved: No space left on device"
