@@ -234,28 +234,6 @@ def test_the_indexer_gets_only_the_indexed_part_and_it_gives_the_same_index(samp
     assert {f.path.removeprefix("pagefind/2022/"): f.data for f in whole} == bundles(sample.output)["2022"]
 
 
-def _indexed_part_oracle(page: bytes) -> bytes:
-    """indexed_part as first written: the element searched for from the page's start."""
-    import re
-
-    from generator.search import _BODY_TAG, _HTML_TAG
-    m = _BODY_TAG.search(page)
-    if m is None:
-        return page
-    tags = re.compile(rb"<(/?)" + re.escape(m.group(1)) + rb"(?=[\s/>])", re.IGNORECASE)
-    depth, end = 0, -1
-    for t in tags.finditer(page, m.start()):
-        depth += -1 if t.group(1) else 1
-        if depth == 0:
-            end = page.find(b">", t.end()) + 1
-            break
-    if end <= 0 or b"data-pagefind-" in page[:m.start()] or b"data-pagefind-" in page[end:]:
-        return page
-    html = _HTML_TAG.search(page, 0, m.start())
-    return b"".join((b"<!doctype html>", html.group(0) if html else b"<html>", b"<body>",
-                     page[m.start():end], b"</body></html>\n"))
-
-
 _HTML_PIECES = st.sampled_from([
     b"<html lang=de>", b"<HTML>", b"<head>", b"<meta name=x>", b"<title>T</title>", b"<body>", b"<p>", b"</p>",
     b"<article", b"<ARTICLE", b"</article>", b"<div", b"</div>", b" class=x", b" data-pagefind-body",
@@ -271,9 +249,10 @@ _HTML_PIECES = st.sampled_from([
          b'<p>T</p></article><aside>x</aside></body></html>')
 @example(b"<html><body><a <b data-pagefind-body>T</b></a></body></html>")  # the match starts at the first "<"
 @example(b"<p>data-pagefind-body</p><article data-pagefind-body>T</article>")  # the first one is text
-def test_indexed_part_is_what_searching_from_the_start_gives(page):
-    from generator.search import indexed_part
-    assert indexed_part(page) == _indexed_part_oracle(page)
+def test_the_indexed_element_is_what_searching_from_the_start_finds(page):
+    from generator.search import _BODY_TAG, _body_element
+    found, expected = _body_element(page), _BODY_TAG.search(page)
+    assert (found and (found.span(), found.group(1))) == (expected and (expected.span(), expected.group(1)))
 
 
 def test_indexed_part_falls_back_to_the_whole_page_when_it_cannot_tell():
