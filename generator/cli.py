@@ -39,6 +39,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     except UnsafeOutput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # writing the site (a full disk, say), here or in a render worker
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot write{where}: {exc.strerror or exc}; {args.output}/ was left as it was "
+              "(free some space or choose another --output, then build again)", file=sys.stderr)
+        return 1
     _print_diagnostics(result.diagnostics)
     if not result.ok:
         n = len(result.diagnostics.errors)

@@ -122,3 +122,34 @@ def test_shipped_content_builds_cleanly(tmp_path):
     assert html.count('class="card"') == 5
 
 
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_full_disk_while_writing_is_one_line_and_leaves_output_as_it_was(tmp_path, monkeypatch, capsys, jobs):
+    """The pages are written by the render workers (on two cores, in another process): a write
+    that fails there reaches the command as the OSError it was, and is reported in one line."""
+    import sys as _sys
+
+    from conftest import ROOT, FailsOnCall
+    _sys.path.insert(0, str(ROOT))
+    from bench.linking import generate_archive
+    from generator import write as write_module
+    from generator.cli import main
+
+    content = generate_archive(40, tmp_path / "content", seed=1)
+    out = tmp_path / "output"
+    monkeypatch.setenv("BRIEFINGS_JOBS", jobs)
+    assert main(["build", "--quiet", "--no-search", "--content", str(content), "--theme", str(THEME),
+                 "--output", str(out)]) == 0
+    before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+    monkeypatch.setattr(write_module, "_write_new", FailsOnCall(write_module._write_new, 5, lambda _: OSError(
+        28, "No space left on device", str(out / "x.html"))))
+    (content / "briefings" / "new.md").write_text(briefing("A new one", "2022-01-30"), encoding="utf-8")
+    assert not (tmp_path / ".output.previous").exists()  # so the new site is staged, written by the workers
+    code = main(["build", "--quiet", "--no-search", "--no-cache", "--content", str(content), "--theme", str(THEME),
+                 "--output", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("error: cannot write ") and "No space left on device" in err
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".cache", "content", "output"]  # no half-written folder
