@@ -162,6 +162,7 @@ def make_environment(theme_dir: Path) -> jinja2.Environment:
     env.globals["url"] = _url
     env.globals["term_slug"] = term_slug
     env.globals["reuse"] = fragments.reuse
+    env.globals["reuse_each"] = fragments.reuse_each
     env.filters["long_date"] = long_date
     render_links.register(env)  # timeline chart and helpers
     publish.install(env)

@@ -118,7 +118,8 @@ def describe(value: object) -> str:
     return f"<{t.__module__}.{t.__qualname__}>"  # the only form that starts with "<"
 
 
-def _is_object(value: object) -> bool:
+def is_object(value: object) -> bool:
+    """Whether ``value`` is a dataclass object (traced by its own digest, see :func:`own`)."""
     return _kind(type(value)) == _OBJ
 
 

@@ -21,8 +21,10 @@ def _theme_without_reuse(tmp_path: Path) -> Path:
     shutil.copytree(THEME, theme)
     macros = theme / "templates" / "_macros.html"
     text = macros.read_text(encoding="utf-8")
-    assert "reuse(card, b, heading)" in text
-    macros.write_text(text.replace("reuse(card, b, heading)", "card(b, heading)"), encoding="utf-8")
+    each = "{% for html in reuse_each(card, briefings, heading) %}<li>{{ html }}</li>{% endfor %}"
+    assert each in text
+    macros.write_text(text.replace(each, "{% for b in briefings %}<li>{{ card(b, heading) }}</li>{% endfor %}"),
+                      encoding="utf-8")
     # The header, called with page_url itself: nav_at must make no difference.
     base = theme / "templates" / "base.html"
     text = base.read_text(encoding="utf-8")
@@ -98,6 +100,42 @@ def test_a_reused_fragment_records_what_it_read_on_every_page(tmp_path, call):
     assert (rec1.program(), rec1.digest()) == (drec1.program(), drec1.digest())
     assert (rec2.program(), rec2.digest()) == (drec2.program(), drec2.digest())
     assert ("i", 0) in {step for _, step in rec2.program()}  # item.tags[0] is among them
+
+
+@pytest.mark.parametrize("items", [
+    [Item("One & two", ["t1", "t2"], "/items/one/"), Item("Three", ["t3"], "/items/three/"),
+     Item("One & two", ["t1", "t2"], "/items/one/")],  # equal to the first, another object
+    # what is not a dataclass object takes the loop's own path, among the others
+    [Item("One", ["t1"], "/items/one/"), {"title": "A dict", "tags": ["d"], "url": "/d/"}, Item("Two", ["t2"], "/t/")],
+    [],
+])
+@pytest.mark.parametrize("n", [2, "h3"])
+def test_reuse_each_writes_and_records_what_the_loop_does(tmp_path, items, n):
+    each = _env(tmp_path, MACROS, '{% from "_m.html" import show with context %}'
+                                  '{% for html in reuse_each(show, items, ' + repr(n) + ') %}{{ html }}|{% endfor %}')
+    loop = _env(tmp_path / "loop", MACROS, '{% from "_m.html" import show with context %}'
+                                           '{% for item in items %}{{ show(item, ' + repr(n) + ') }}|{% endfor %}')
+    for env in (each, loop):
+        fragments.clear()
+        pages = [_render(env, {"items": items}, "/lists/a/"), _render(env, {"items": items[::-1]}, "/"),
+                 _render(env, {"items": items}, "/items/b/")]  # memo hits, links within the items' folder
+        fragments.clear()
+        if env is each:
+            got = pages
+    assert [html for html, _ in got] == [html for html, _ in pages]
+    assert [(r.program(), r.digest()) for _, r in got] == [(r.program(), r.digest()) for _, r in pages]
+    assert len(got[0][0].split("|")) == len(items) + 1
+
+
+def test_reuse_each_over_a_list_that_is_not_traced_is_the_loop(tmp_path):
+    # A list made by the template itself (not from the page's context) is not traced.
+    env = _env(tmp_path, MACROS, '{% from "_m.html" import show with context %}'
+                                 '{% for html in reuse_each(show, [item, item], 1) %}{{ html }}|{% endfor %}')
+    item = Item("T", ["t"], "/items/x/")
+    fragments.clear()
+    html, _ = _render(env, {"item": item}, "/p/")
+    fragments.clear()
+    assert html.count('<a href="../items/x/">T</a> 1') == 2
 
 
 def test_a_fragment_holding_a_marker_character_is_rendered_each_time(tmp_path):
