@@ -321,11 +321,14 @@ class BuildCache:
         # sent to a worker a second time.
         parse = functools.partial(_parse, content_dir=content_dir, root=diags.root, known=self.markdown)
         tick = progress("Reading briefings", len(misses)) if progress and misses else None
-        parsed = dict(zip(misses, parallel.run(parse, [paths[i] for i in misses], tick)))
+        # Each result is taken in as it comes (in order), while the workers parse the next ones,
+        # rather than all at the end with the other cores idle.
+        results = parallel.run(parse, [paths[i] for i in misses], tick)
+        parsed = set(misses)
         out: list[Briefing | None] = []
         for i, (path, key) in enumerate(zip(paths, keys)):
             if i in parsed:
-                stored, items, key, converted = parsed[i]
+                stored, items, key, converted = next(results)
                 self.stats.parsed += 1
                 if key is not None:  # the key of the very bytes parsed
                     self.parsed[key] = (stored, items)
@@ -344,6 +347,7 @@ class BuildCache:
                 if i in parsed and converted is not None:  # the worker hashed this body
                     self._body_keys[b.body] = converted[0]
             out.append(b)
+        results.close()  # all taken: the workers stop now
         return out
 
     def store_parsed(self, key: tuple, b: Briefing | None, items: tuple[Diagnostic, ...]) -> None:
