@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -35,6 +36,18 @@ def test_build_succeeds_and_summarises(sample):
     assert r.stdout.startswith("built 4 briefings:")
     assert "has no date" in r.stderr  # the undated fixture is a warning, not an error
     assert (sample.output / "index.html").is_file()
+
+
+def test_what_a_command_prints_reaches_a_pipe_although_it_ends_without_teardown(sample):
+    # cli.run() ends the process with os._exit: whatever is still buffered must be written first.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    cases = [(["build", *site_args(sample, "--output", str(sample.output))], 0, "built 4 briefings:", ""),
+             (["check", *site_args(sample)], 0, "check passed: 4 briefings", ""),
+             (["build", "--content", str(sample.root / "missing")], 1, "", "site configuration not found")]
+    for command, code, out, err in cases:
+        r = subprocess.run([sys.executable, "-m", "generator", *command], capture_output=True, text=True, env=env)
+        assert (r.returncode, r.stdout[:len(out)]) == (code, out) and err in r.stderr, r
+        assert out == "" or r.stdout.endswith("\n")
 
 
 def test_no_search_leaves_out_the_index_and_nothing_else(sample, tmp_path):
