@@ -354,27 +354,37 @@ def link_related(briefings: list[Briefing], taxonomies: dict[str, Taxonomy], con
     position = {k: i for i, k in enumerate(keys)}
     story = [tuple(o.path for o in b.story.others(b)) if b.story else () for b in briefings]
     own_keys = [scorer.keys(i) for i in range(len(briefings))]
-    signature = [_signature(scorer, b, own_keys[i], story[i]) for i, b in enumerate(briefings)]
     scope = repr((len(briefings), config))
     names = {term_key(tk): name for tk, name in scorer.names.items()}
     valid = memo and memo.get("format") == LISTS_FORMAT and memo.get("scope") == scope
     old = memo["lists"] if valid else None
-    todo = _dirty(old, keys, own_keys, signature, scorer, memo["names"], names) if valid else range(len(briefings))
+    if valid:
+        signature: list[bytes] | None = [_signature(scorer, b, own_keys[i], story[i]) for i, b in enumerate(briefings)]
+        todo = _dirty(old, keys, own_keys, signature, scorer, memo["names"], names)
+    else:  # every list is scored: each briefing is signed where its list is (on all cores)
+        signature, todo = None, range(len(briefings))
 
-    def one(i: int) -> tuple[tuple[str, ...], tuple]:
+    def one(i: int) -> tuple[bytes, tuple[str, ...], tuple]:
         exclude = frozenset(position[k] for k in story[i])
         walked: list[str] = []
         found = scorer._related(i, config.count, exclude, walked)
-        return tuple(walked), tuple((keys[j], score, shared, similar) for j, score, shared, similar in found)
+        signed = signature[i] if signature is not None else _signature(scorer, briefings[i], own_keys[i], story[i])
+        return signed, tuple(walked), tuple((keys[j], score, shared, similar) for j, score, shared, similar in found)
+
+    def links(found: tuple) -> list[RelatedLink]:
+        return [RelatedLink(briefing=briefings[position[j]], score=score, shared=shared, similar_text=similar)
+                for j, score, shared, similar in found]
 
     lists = dict(old) if old is not None else {}
-    for i, entry in zip(todo, parallel.run(one, todo)):
-        lists[keys[i]] = (signature[i], own_keys[i]) + entry
+    for i, (signed, walked, found) in zip(todo, parallel.run(one, todo)):  # taken in as they come
+        lists[keys[i]] = (signed, own_keys[i], walked, found)
+        briefings[i].related = links(found)
+    if old is not None:
+        scored = set(todo)
+        for i, b in enumerate(briefings):
+            if i not in scored:
+                b.related = links(lists[keys[i]][3])
     lists = {k: lists[k] for k in keys}  # removed briefings dropped
-    for b in briefings:
-        _, _, _, found = lists[b.path]
-        b.related = [RelatedLink(briefing=briefings[position[j]], score=score, shared=shared, similar_text=similar)
-                     for j, score, shared, similar in found]
     if memo is not None:
         memo.clear()
         memo.update({"format": LISTS_FORMAT, "scope": scope, "lists": lists, "names": names, "scored": len(todo)})

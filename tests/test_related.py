@@ -281,6 +281,32 @@ def test_lists_carried_over_between_builds_equal_lists_computed_afresh(monkeypat
         scored_after_own_word_edits
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_first_build_signs_each_list_as_a_later_build_checks_it(monkeypatch, jobs):
+    """In a first build the workers sign the briefings whose lists they score; a later build
+    signs them all in the building process to find what changed. Both must agree, or the
+    build after a first one would score every list again."""
+    import random
+
+    monkeypatch.setenv("BRIEFINGS_JOBS", jobs)
+    rng = random.Random(3)
+    vocabulary = [f"word{k}" for k in range(300)]
+    briefings = [Briefing(path=f"b{n:03d}.md", title=f"B{n}", slug=f"b{n:03d}", source=f"S{n % 5}",
+                          body=" ".join(rng.choices(vocabulary, k=60)), topics=(f"Topic {n % 9}",),
+                          date=dt.date(2021, 1, 1) + dt.timedelta(days=n))
+                  for n in range(150)]  # more than parallel.MIN_PARALLEL: on two cores, in workers
+    memo: dict = {}
+    first = link(Config(related=RelatedConfig()), [copy.copy(b) for b in briefings], Diagnostics(), memo=memo)
+    assert memo["related"]["scored"] == len(briefings)
+    signed = {k: entry[0] for k, entry in memo["related"]["lists"].items()}
+    again = link(Config(related=RelatedConfig()), [copy.copy(b) for b in briefings], Diagnostics(), memo=memo)
+    assert memo["related"]["scored"] == 0
+    assert {k: entry[0] for k, entry in memo["related"]["lists"].items()} == signed
+    assert [[(r.briefing.path, r.score) for r in b.related] for b in again.briefings] == \
+        [[(r.briefing.path, r.score) for r in b.related] for b in first.briefings]
+    assert any(b.related for b in first.briefings)
+
+
 def test_related_terms_carried_over_between_builds_equal_related_terms_computed_afresh():
     """The link memo keeps the related terms while no term's name or briefings changed."""
     import random
