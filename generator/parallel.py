@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import multiprocessing.pool
 import os
 from collections.abc import Callable, Iterator, Sequence
 
@@ -37,6 +38,22 @@ def _start_worker() -> None:
     gc.disable()
 
 
+def _forked_pool(processes: int) -> multiprocessing.pool.Pool:
+    """A pool of ``processes`` workers, forked now.
+
+    The build runs with Python's collector off, so every object made since it began is still
+    in the collector's youngest generation, and a forked worker inherits that: its first
+    collection would go over the whole site, and write to every object it went over, making
+    the system copy nearly all the pages the worker shares with this process. Frozen while
+    the workers are forked, the site is out of the workers' collections (and of this
+    process's own again right after)."""
+    gc.freeze()
+    try:
+        return multiprocessing.get_context("fork").Pool(processes=processes, initializer=_start_worker)
+    finally:
+        gc.unfreeze()
+
+
 def _run_chunk(chunk: Sequence) -> list:
     assert _job is not None
     results = [_job(item) for item in chunk]
@@ -58,8 +75,7 @@ def run(fn: Callable, items: Sequence, progress: Callable[[int], None] | None = 
     chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
     _job = fn
     try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(processes=min(n, len(chunks)), initializer=_start_worker) as pool:
+        with _forked_pool(min(n, len(chunks))) as pool:
             for results in pool.imap(_run_chunk, chunks):
                 if progress:
                     progress(len(results))
@@ -102,7 +118,7 @@ def background(fn: Callable[[], object]) -> Pending:
         return Pending(value=fn())
     _background = fn
     try:
-        pool = multiprocessing.get_context("fork").Pool(processes=1)  # forks now, with fn in it
+        pool = _forked_pool(1)  # forks now, with fn in it
     finally:
         _background = None
     return Pending(pool, pool.apply_async(_run_background))

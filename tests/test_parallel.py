@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 import pytest
@@ -99,3 +100,21 @@ def test_shared_raises_what_an_item_raised(monkeypatch: pytest.MonkeyPatch) -> N
 
     with pytest.raises(ValueError, match="item 150"):
         parallel.Shared(job, list(range(200))).results()
+
+
+def test_workers_leave_what_they_inherit_out_of_their_collections(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The build runs with the collector off: all it made is young. A worker forked with it
+    # young would go over all of it at its first collection, copying the pages it shares.
+    monkeypatch.setenv("BRIEFINGS_JOBS", "2")
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        site = [[k] for k in range(200_000)]  # lists: always tracked by the collector
+        seen = list(parallel.run(lambda _: (gc.get_count()[0], gc.get_freeze_count(), gc.isenabled()), range(100)))
+        story = parallel.background(lambda: (gc.get_count()[0], gc.get_freeze_count(), gc.isenabled())).result()
+        assert gc.get_freeze_count() == 0  # this process collects as before
+    finally:
+        if enabled:
+            gc.enable()
+    for young, frozen, collecting in [*seen, story]:
+        assert young < 50_000 and frozen >= len(site) and not collecting
