@@ -424,15 +424,19 @@ class MapProxy(_Proxy):
 
 
 class TracedMethod:
-    """A method of a traced object: its call is one recorded step."""
+    """A method of a traced object: its call is one recorded step.
 
-    __slots__ = ("owner", "name")
+    It holds what its proxy holds, not the proxy, whose ``__dict__`` keeps it once read:
+    a cycle, which only the collector would free, with the page's whole recording."""
+
+    __slots__ = ("obj", "idx", "rec", "name")
 
     def __init__(self, owner: _Proxy, name: str):
-        self.owner, self.name = owner, name
+        self.obj, self.idx, self.rec = owner._t()
+        self.name = name
 
     def __call__(self, *args: object, **kwargs: object) -> object:
-        obj, idx, rec = self.owner._t()
+        obj, idx, rec = self.obj, self.idx, self.rec
         if not kwargs and all(type(a) is str for a in args):  # the usual call, terms("topics"): as ref() gives
             step = ("c", self.name, args, ())
             real_args, real_kwargs = args, kwargs
