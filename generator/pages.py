@@ -74,6 +74,23 @@ def render_pages(env: jinja2.Environment, pages: list[Page], common: dict, *,
         gc.unfreeze()
 
 
+def _render_template(template: jinja2.Template, values: dict) -> str:
+    """``template.render(values)``, as Jinja does it, and then the page's context emptied.
+
+    A macro that a template defines keeps the context it was defined in, which keeps the
+    macro: a cycle, and with it the page's traced values and recording stay in memory until
+    the collector finds them (a render worker's collections took 0.5 s at 10,000 briefings).
+    Emptied, they are freed as soon as the page is done."""
+    context = template.new_context(values)
+    try:
+        return template.environment.concat(template.root_render_func(context))  # type: ignore[arg-type]
+    except Exception:
+        template.environment.handle_exception()  # raises, with the template's lines in the traceback
+        raise  # not reached
+    finally:
+        context.vars.clear()
+
+
 def _render_pages(env: jinja2.Environment, pages: list[Page], common: dict, *,
                   page_error: Callable[[BaseException, str, str], tuple],
                   cache: BuildCache | None, theme_key: str, config_key: str,
@@ -131,7 +148,7 @@ def _render_pages(env: jinja2.Environment, pages: list[Page], common: dict, *,
                 template = env.get_template(template_name)
                 if helpers is not None:
                     values.update(helpers(page_url))
-                data = template.render(values).encode("utf-8")
+                data = _render_template(template, values).encode("utf-8")
         except Exception as exc:  # noqa: BLE001 - reported as a diagnostic by the caller
             return (None, page_error(exc, out, template_name), None, None, True, None, 0, None)
         # the page's hash, for the cache, is taken here: in the workers, not one by one afterwards

@@ -39,35 +39,6 @@ def test_background_raises_what_the_function_raised(monkeypatch: pytest.MonkeyPa
         parallel.background(fails).result()
 
 
-def test_workers_collect_cycles_once_a_chunk_not_as_they_allocate(monkeypatch: pytest.MonkeyPatch) -> None:
-    import gc
-    import weakref
-
-    monkeypatch.setenv("BRIEFINGS_JOBS", "2")
-
-    class Node:
-        pass
-
-    def job(k: int) -> tuple[int, bool, int]:
-        if k % parallel.CHUNK == 0:  # a chunk's first item leaves a cycle behind
-            before = getattr(job, "cycle", None)  # the one this worker's last chunk left
-            a, b = Node(), Node()
-            a.other, b.other = b, a
-            job.cycle = weakref.ref(a)  # type: ignore[attr-defined]
-            return os.getpid(), gc.isenabled(), -int(before is not None and before() is not None)
-        return os.getpid(), gc.isenabled(), int(job.cycle() is not None)  # type: ignore[attr-defined]
-
-    results = list(parallel.run(job, range(6 * parallel.CHUNK)))
-    assert {pid for pid, _, _ in results} - {os.getpid()}  # in workers
-    assert not any(enabled for _, enabled, _ in results)  # the collector does not run by itself there
-    assert gc.isenabled()  # nor is it changed here
-    for start in range(0, len(results), parallel.CHUNK):
-        # the cycle lives through its chunk (nothing collects it meanwhile) ...
-        assert all(alive == 1 for _, _, alive in results[start + 1:start + parallel.CHUNK])
-        # ... and is gone once the chunk is done
-        assert results[start][2] == 0
-
-
 @pytest.mark.parametrize("jobs", ["1", "2", "3"])
 def test_shared_does_each_item_once_in_order_whoever_takes_it(monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
     import time
@@ -118,3 +89,21 @@ def test_workers_leave_what_they_inherit_out_of_their_collections(monkeypatch: p
             gc.enable()
     for young, frozen, collecting in [*seen, story]:
         assert young < 50_000 and frozen >= len(site) and not collecting
+
+
+def test_workers_collect_the_cycles_their_work_leaves_between_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRIEFINGS_JOBS", "2")
+    monkeypatch.setattr(parallel, "COLLECT_AFTER", 2_000)  # the workers are forked with it
+
+    def cycle(_: int) -> tuple[int, bool, int]:
+        a: list = []
+        a.append(a)  # freed by the collector only
+        return os.getpid(), gc.isenabled(), gc.get_count()[0]
+
+    results = list(parallel.run(cycle, range(20_000)))
+    assert {pid for pid, _, _ in results} - {os.getpid()}  # in workers
+    assert not any(enabled for _, enabled, _ in results)  # the collector does not run by itself there
+    assert gc.isenabled()  # nor is it changed here
+    young = [n for _, _, n in results]
+    assert max(young) < 2_000 + 2 * parallel.CHUNK + 500  # collected between chunks, not left to grow
+    assert max(young) > 1_000  # but not after every chunk

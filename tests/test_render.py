@@ -64,3 +64,42 @@ def test_the_page_context_calls_like_jinja(tmp_path):
     for env in (ours, plain):
         with pytest.raises(jinja2.UndefinedError, match="StopIteration"):
             env.get_template("stop.html").render(it=iter([]))
+
+
+def test_a_rendered_page_leaves_nothing_for_the_collector_and_errors_keep_their_line(tmp_path):
+    """pages._render_template renders as Jinja does, then empties the page's context: a macro
+    the page defines would otherwise keep it, and the page's traced values, in a cycle."""
+    import gc
+    import traceback
+
+    from generator.pages import _render_template
+    from generator.render import make_environment
+    from generator.trace import Recorder, traced_context
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "page.html").write_text(
+        # a macro that calls a function of the page (as base.html's header calls url()) closes over its context
+        "{% macro item(x) %}<li>{{ upper(x) }}</li>{% endmacro %}"
+        "<ul>{% for x in xs %}{{ item(x) }}{% endfor %}</ul>\n"
+        "{{ xs[1] }}", encoding="utf-8")
+    (tmp_path / "templates" / "broken.html").write_text("line one\n{{ xs[7] }}\n", encoding="utf-8")
+    env = make_environment(tmp_path)
+    template = env.get_template("page.html")
+
+    def leftovers(render) -> int:  # noqa: ANN001
+        enabled = gc.isenabled()
+        gc.collect()
+        gc.disable()
+        try:
+            html = render(template, {**traced_context({"xs": ["a", "b"]}, Recorder()), "upper": str.upper})
+            assert html == "<ul><li>A</li><li>B</li></ul>\nb"
+            return gc.collect()
+        finally:
+            if enabled:
+                gc.enable()
+
+    assert leftovers(lambda t, values: t.render(values)) > 0  # what Jinja's own render leaves
+    assert leftovers(_render_template) == 0
+    with pytest.raises(Exception) as raised:
+        _render_template(env.get_template("broken.html"), {"xs": []})
+    frames = traceback.extract_tb(raised.value.__traceback__)
+    assert any(f.filename.endswith("broken.html") and f.lineno == 2 for f in frames)
