@@ -218,6 +218,9 @@ def test_the_indexer_gets_only_the_indexed_part_and_it_gives_the_same_index(samp
     import generator.search as search_module
     from generator.model import OutputFile
     from generator.search import index_pages, indexed_part
+    # Pagefind numbers pages in the order its folder lists them: the build's and these work
+    # on the same disk (not in memory, see the next test)
+    monkeypatch.setattr(search_module, "MEMORY_DIR", tmp_path / "no-memory")
     assert sample.build().ok
     pages = [OutputFile(p.relative_to(sample.output).as_posix(), p.read_bytes())
              for p in sorted((sample.output / "briefings/2022").rglob("index.html"))]
@@ -271,3 +274,68 @@ def test_indexed_part_falls_back_to_the_whole_page_when_it_cannot_tell():
         b"<html><body><article data-pagefind-body>never closed</body></html>",
     ):
         assert indexed_part(whole) == whole
+
+
+def test_pagefind_works_in_memory_where_there_is_room_and_beside_the_output_otherwise(sample, tmp_path, monkeypatch):
+    """Pagefind's working files go to the system's folder in memory (generator.search.MEMORY_DIR)
+    when it has room, else beside output/; the index is the same, and nothing is left behind.
+    A folder a killed build of the same output left there is removed; another output's is not."""
+    from pathlib import Path
+
+    from generator import search as search_module
+
+    memory = tmp_path / "memory"
+    memory.mkdir()
+    monkeypatch.setattr(search_module, "MEMORY_DIR", memory)
+    places = []
+    real = search_module.index_pages
+
+    def spy(pages, scratch, *args, **kwargs):
+        places.append(Path(scratch).parent.parent)  # <place>/<working folder>/<group>
+        return real(pages, scratch, *args, **kwargs)
+
+    monkeypatch.setattr(search_module, "index_pages", spy)
+    out = tmp_path / "in-memory"
+    prefix = search_module._working_place(search_module.scratch_prefix(out), 0)["prefix"]
+    (memory / f"{prefix}killed").mkdir()  # left by a killed build of the same output
+    (memory / "briefings-search-0123456789abcdef-other").mkdir()  # another output's
+    assert sample.build(out).ok
+    assert places and set(places) == {memory}
+    assert sorted(p.name for p in memory.iterdir()) == ["briefings-search-0123456789abcdef-other"]
+
+    places.clear()
+    monkeypatch.setattr(search_module, "MEMORY_MARGIN", 1 << 60)  # no room: beside output/
+    on_disk = tmp_path / "on-disk"
+    assert sample.build(on_disk).ok
+    assert places and set(places) == {tmp_path}
+    assert not [p for p in tmp_path.iterdir() if ".search-" in p.name]
+    # The same pages, each indexed alike; Pagefind numbers them in the order its folder lists
+    # them, which differs between a folder in memory and one on disk (hence the place in the key).
+    fragments = {group: sorted(path for path in files if path.startswith("fragment/"))
+                 for group, files in bundles(out).items()}
+    assert fragments == {group: sorted(path for path in files if path.startswith("fragment/"))
+                         for group, files in bundles(on_disk).items()} and fragments["2022"]
+    assert [entry(out, g)["languages"]["en"]["page_count"] for g in fragments] == \
+        [entry(on_disk, g)["languages"]["en"]["page_count"] for g in fragments]
+
+
+def test_where_pagefind_works_is_part_of_each_index_key(sample, tmp_path, monkeypatch):
+    """An index made in memory is not reused by a build that would index on disk, and back:
+    the two list the pages in another order, so a reused index would not be what a clean build makes."""
+    from pathlib import Path
+
+    from generator import search as search_module
+    from generator.build import build
+    from generator.cache import BuildCache
+
+    indexed = []
+    real = search_module.index_pages
+    monkeypatch.setattr(search_module, "index_pages",
+                        lambda pages, scratch, *a, **k: indexed.append(Path(scratch).name) or real(pages, scratch, *a, **k))
+    memory = tmp_path / "memory"
+    memory.mkdir()
+    for place, expected in ((memory, 3), (memory, 0), (tmp_path / "none", 3), (tmp_path / "none", 0), (memory, 3)):
+        monkeypatch.setattr(search_module, "MEMORY_DIR", place)
+        indexed.clear()
+        assert build(sample.paths(), cache=BuildCache.for_content(sample.content)).ok
+        assert len(indexed) == expected, (place, indexed)

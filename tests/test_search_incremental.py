@@ -258,9 +258,11 @@ def test_a_save_reloads_before_its_year_is_indexed_then_the_output_is_a_clean_bu
 
 
 def test_the_indexer_works_beside_the_output_and_a_killed_builds_folder_is_removed(sample, indexed, monkeypatch):
-    """Pagefind's working folder is .output.search-* beside output/ (not in the system's
-    temporary folder, where a killed build's would stay forever); the next build removes it."""
+    """Without room in memory (test_search.py has that case), Pagefind's working folder is
+    .output.search-* beside output/ (not in the system's temporary folder, where a killed
+    build's would stay forever); the next build removes it."""
     import generator.search as search_module
+    monkeypatch.setattr(search_module, "MEMORY_DIR", sample.root / "no-memory-folder")
     paths = sample.paths()
     leftover = sample.output.parent / ".output.search-k1ll3d"
     (leftover / "2022" / "site").mkdir(parents=True)
