@@ -70,10 +70,7 @@ def reuse(ctx: jinja2.runtime.Context, macro: jinja2.runtime.Macro, *args: objec
             except TypeError:
                 return macro(*args)
             key.append((type(a), a))
-    key_ = tuple(key)
-    found = _memo.get(key_)
-    if found is None:
-        found = _memo[key_] = _render(macro, args, links, rec)
+    found = _found(tuple(key), macro, args, links, rec)
     if found is _NOT_MEMOISED:
         return macro(*args)
     return _use(found, links, rec, nodes)
@@ -108,15 +105,21 @@ def reuse_each(ctx: jinja2.runtime.Context, macro: jinja2.runtime.Macro, items: 
             out.append(reuse(ctx, macro, rec.wrap(item, list_node, ("i", i)), *args))
             continue
         nodes[0] = rec.node(list_node, ("i", i), own(item, memo)[0])  # as Recorder.wrap records it
-        key = (*head, id(item), *rest)
-        found = _memo.get(key)
-        if found is None:
-            found = _memo[key] = _render(macro, (rec.wrap(item, list_node, ("i", i)), *args), links, rec)
+        key = (*head, id(item), *rest)  # the key reuse() makes for these arguments
+        found = _memo.get(key) or _found(key, macro, (rec.wrap(item, list_node, ("i", i)), *args), links, rec)
         if found is _NOT_MEMOISED:
             out.append(macro(rec.wrap(item, list_node, ("i", i)), *args))
         else:
             out.append(_use(found, links, rec, nodes))
     return out
+
+
+def _found(key: tuple, macro: jinja2.runtime.Macro, args: tuple, links, rec: Recorder | None) -> tuple:  # noqa: ANN001
+    """The memoised fragment for ``key``, rendered now (with ``args``) if it is not yet."""
+    found = _memo.get(key)
+    if found is None:
+        found = _memo[key] = _render(macro, args, links, rec)
+    return found
 
 
 #: Arguments that ``reuse_each`` keys by value (those of a loop's every call).

@@ -63,8 +63,8 @@ def render_pages(env: jinja2.Environment, pages: list[Page], common: dict, *,
     what a page is keyed or recorded by; they are handed over untraced."""
     # The site and everything loaded so far outlive rendering: moved out of the
     # collector's sight, they are not traversed again and again by its full
-    # collections (a third of the render time at 10,000 briefings), and forked
-    # workers do not copy the pages of memory the collector would touch.
+    # collections where it runs (a third of the render time at 10,000 briefings).
+    # (Workers are forked with them frozen in any case: generator/parallel.py.)
     gc.freeze()
     try:
         return _render_pages(env, pages, common, page_error=page_error, cache=cache, theme_key=theme_key,

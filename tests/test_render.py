@@ -103,3 +103,34 @@ def test_a_rendered_page_leaves_nothing_for_the_collector_and_errors_keep_their_
         _render_template(env.get_template("broken.html"), {"xs": []})
     frames = traceback.extract_tb(raised.value.__traceback__)
     assert any(f.filename.endswith("broken.html") and f.lineno == 2 for f in frames)
+
+
+def test_a_traced_method_read_twice_leaves_no_cycle(tmp_path):
+    """A proxy keeps the methods read through it; the method must not keep the proxy."""
+    import dataclasses
+    import gc
+
+    from generator.pages import _render_template
+    from generator.render import make_environment
+    from generator.trace import Recorder, traced_context
+
+    @dataclasses.dataclass
+    class Item:
+        name: str
+        tags: list
+
+        def shout(self, suffix: str) -> str:
+            return self.name.upper() + suffix
+
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "page.html").write_text("{{ item.shout('!') }} {{ item.shout('?') }}", encoding="utf-8")
+    template = make_environment(tmp_path).get_template("page.html")
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        assert _render_template(template, traced_context({"item": Item("a", ["t"])}, Recorder())) == "A! A?"
+        assert gc.collect() == 0
+    finally:
+        if enabled:
+            gc.enable()
