@@ -22,6 +22,7 @@ import hashlib
 import html
 import inspect
 import re
+import types
 import xml.etree.ElementTree as ET
 from urllib.parse import quote
 
@@ -29,6 +30,7 @@ import markdown
 from markdown import util
 from markdown.extensions import Extension
 from markdown.extensions.toc import TocTreeprocessor
+from markdown.inlinepatterns import LinkInlineProcessor
 from markdown.preprocessors import NormalizeWhitespace
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 
@@ -76,6 +78,38 @@ class SafeMarkdown(Extension):
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+
+
+_SQUARE = re.compile(r"[\[\]]")
+
+
+def _link_text(self: LinkInlineProcessor, data: str, index: int) -> tuple[str, int, bool]:  # noqa: ARG001
+    """``LinkInlineProcessor.getText``: the text from ``index`` to the ``]`` closing the
+    bracket opened just before it, the index after that ``]``, and whether there is one.
+
+    Python-Markdown 3.11.4 finds it from a table of every bracket's end, built in Python over
+    the whole paragraph each time the paragraph changes, which it does after every link: a
+    paragraph of 3,000 links took two and a half minutes. This scan goes from ``index`` to the
+    closing bracket only, as earlier versions did (in C), which is the work
+    :func:`check_complexity` bounds."""
+    depth = 1
+    for m in _SQUARE.finditer(data, index):
+        if m.group() == "[":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return data[index:m.start()], m.end(), True
+    return data[index:], len(data), False
+
+
+class BoundedLinks(Extension):
+    """Every link, image and reference pattern finds its text by :func:`_link_text`."""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown API
+        for pattern in md.inlinePatterns:
+            if isinstance(pattern, LinkInlineProcessor):
+                pattern.getText = types.MethodType(_link_text, pattern)
 
 
 #: The inline patterns of :data:`EXTENSIONS` (Python-Markdown 3.x), by regular expression.
@@ -134,29 +168,32 @@ class _PlainTextInline(InlineProcessor):
 
 #: The regular expressions that Python-Markdown's block processors of :data:`EXTENSIONS`
 #: search or match every block with (and the fenced-code preprocessor the whole text), by
-#: (processor, attribute): the expression, and strings one of which any match holds.
+#: (processor, attribute): the expression (as each Python-Markdown version we know writes it),
+#: and strings one of which any match holds.
 #: Most paragraphs of an article hold none of them, and a substring test is far
 #: cheaper than the search.
-KNOWN_BLOCK_PATTERNS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
-    ("hashheader", "RE"): (r"(?:^|\n)(?P<level>#{1,6})(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)",
+KNOWN_BLOCK_PATTERNS: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {
+    ("hashheader", "RE"): ((r"(?:^|\n)(?P<level>#{1,6})(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)",),
                            ("#",)),
-    ("setextheader", "RE"): (r"^.*?\n(?:=+|-+)[ ]*(\n|$)", ("\n=", "\n-")),
-    ("hr", "SEARCH_RE"): (r"^[ ]{0,3}(?=(?P<atomicgroup>(-+[ ]{0,2}){3,}|(_+[ ]{0,2}){3,}|(\*+[ ]{0,2}){3,}))"
-                          r"(?P=atomicgroup)[ ]*$", ("-", "_", "*")),
-    ("deflist", "RE"): (r"(^|\n)[ ]{0,3}:[ ]{1,3}(.*?)(\n|$)", (":",)),
-    ("quote", "RE"): (r"(^|\n)[ ]{0,3}>[ ]?(.*)", (">",)),
-    ("footnote", "RE"): (r"^[ ]{0,3}\[\^([^\]]*)\]:[ ]*(.*)$", ("[^",)),
-    ("abbr", "RE"): (r"^[*]\[(?P<abbr>[^\\]*?)\][ ]?:[ ]*\n?[ ]*(?P<title>.*)$", ("*[",)),
-    ("reference", "RE"): (r"^[ ]{0,3}\[([^\[\]]*)\]:[ ]*(?:\n[ ]*)?([^\s]+)[ ]*(?:\n[ ]*)?"
-                          r"""((["\'])(.*)\4[ ]*|\((.*)\)[ ]*)?$""", ("]:",)),
-    ("fenced_code_block", "FENCED_BLOCK_RE"): (
+    ("setextheader", "RE"): ((r"^.*?\n(?:=+|-+)[ ]*(\n|$)", r"^.*?\n[=-]+[ ]*(\n|$)"), ("\n=", "\n-")),
+    ("hr", "SEARCH_RE"): ((r"^[ ]{0,3}(?=(?P<atomicgroup>(-+[ ]{0,2}){3,}|(_+[ ]{0,2}){3,}|(\*+[ ]{0,2}){3,}))"
+                           r"(?P=atomicgroup)[ ]*$",), ("-", "_", "*")),
+    ("deflist", "RE"): ((r"(^|\n)[ ]{0,3}:[ ]{1,3}(.*?)(\n|$)",), (":",)),
+    ("quote", "RE"): ((r"(^|\n)[ ]{0,3}>[ ]?(.*)",), (">",)),
+    ("footnote", "RE"): ((r"^[ ]{0,3}\[\^([^\]]*)\]:[ ]*(.*)$",), ("[^",)),
+    # Python-Markdown 3.11.4 keeps an abbreviation's name on one line.
+    ("abbr", "RE"): ((r"^[*]\[(?P<abbr>[^\\]*?)\][ ]?:[ ]*\n?[ ]*(?P<title>.*)$",
+                      r"^[*]\[(?P<abbr>[^\\\n]*?)\][ ]?:[ ]*\n?[ ]*(?P<title>.*)$"), ("*[",)),
+    ("reference", "RE"): ((r"^[ ]{0,3}\[([^\[\]]*)\]:[ ]*(?:\n[ ]*)?([^\s]+)[ ]*(?:\n[ ]*)?"
+                           r"""((["\'])(.*)\4[ ]*|\((.*)\)[ ]*)?$""",), ("]:",)),
+    ("fenced_code_block", "FENCED_BLOCK_RE"): ((
         "\n(?P<fence>^(?:~{3,}|`{3,}))[ ]*                          # opening fence\n"
         "((\\{(?P<attrs>[^\\n]*)\\})|                                # (optional {attrs} or\n"
         "(\\.?(?P<lang>[\\w#.+-]*)[ ]*)?                            # optional (.)lang\n"
         "(hl_lines=(?P<quot>\"|')(?P<hl_lines>.*?)(?P=quot)[ ]*)?) # optional hl_lines)\n"
         "\\n                                                       # newline (end of opening fence)\n"
         "(?P<code>.*?)(?<=\\n)                                     # the code block\n"
-        "(?P=fence)[ ]*$                                          # closing fence\n", ("~~~", "```")),
+        "(?P=fence)[ ]*$                                          # closing fence\n",), ("~~~", "```")),
 }
 
 
@@ -255,11 +292,11 @@ class PlainTextShortcut(Extension):
         if type(spaces) is NormalizeWhitespace \
                 and _source_digest(NormalizeWhitespace.run) == NORMALIZE_WHITESPACE_SOURCE:
             spaces.__class__ = _NormalizeWhitespace
-        for (name, attr), (pattern, needed) in KNOWN_BLOCK_PATTERNS.items():
+        for (name, attr), (patterns, needed) in KNOWN_BLOCK_PATTERNS.items():
             registry = md.preprocessors if name in md.preprocessors else md.parser.blockprocessors
             proc = registry[name] if name in registry else None
             regex = getattr(proc, attr, None)
-            if isinstance(regex, re.Pattern) and regex.pattern == pattern:
+            if isinstance(regex, re.Pattern) and regex.pattern in patterns:
                 setattr(proc, attr, _Guarded(regex, needed))
 
 
@@ -277,6 +314,7 @@ EXTENSIONS = [
     # No "smarty": text must render as written (scraped quotes are already typographic).
     "abbr", "def_list", "fenced_code", "footnotes", "tables", "sane_lists",
     "toc", SafeMarkdown(),  # toc: ids on headings; "#" in a body is an <h2>
+    BoundedLinks(),
     PlainTextShortcut(),
 ]
 

@@ -145,3 +145,38 @@ def test_a_whitespace_preprocessor_of_another_version_is_left_in_place(monkeypat
     r = Renderer()
     assert type(r._md.preprocessors["normalize_whitespace"]).__name__ == "NormalizeWhitespace"
     assert r.convert("a \n \nb") == "<p>a </p>\n<p>b</p>"
+
+
+# --- link text found by a scan to its closing bracket (BoundedLinks) ----------------------------
+
+from markdown.inlinepatterns import LinkInlineProcessor  # noqa: E402
+
+from generator.markup import BoundedLinks, _link_text  # noqa: E402
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="[]a\\(", max_size=30), st.integers(min_value=0, max_value=31))
+def test_the_link_text_is_what_the_librarys_gettext_finds(data, index):
+    index = min(index, len(data))
+    library = LinkInlineProcessor(r"\[", markdown.Markdown())
+    assert _link_text(library, data, index) == LinkInlineProcessor.getText(library, data, index)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_bounded_links_render_what_the_librarys_link_patterns_give(text):
+    library = markdown.Markdown(extensions=[e for e in EXTENSIONS if not isinstance(e, BoundedLinks)],
+                                extension_configs={"toc": {"permalink": False, "baselevel": 2}},
+                                output_format="html")
+    assert Renderer().convert(text) == library.convert(text)
+
+
+def test_every_link_pattern_scans_only_to_its_closing_bracket():
+    md = Renderer()._md
+    links = [p for p in md.inlinePatterns if isinstance(p, LinkInlineProcessor)]
+    assert {type(p).__name__ for p in links} >= {"LinkInlineProcessor", "ImageInlineProcessor",
+                                                  "ReferenceInlineProcessor", "ShortReferenceInlineProcessor"}
+    assert all(p.getText.__func__ is _link_text for p in links)
+    # What the library's 3.11.4 getText made quadratic (test_hostile_resources bounds its time).
+    paragraph = " ".join(f"[link {i}](https://example.org/{i}) (see [note](#n{i}))" for i in range(3000))
+    assert md.convert(paragraph).count('<a href="') == 6000
