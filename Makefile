@@ -17,12 +17,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# Installed at the versions constraints.txt names: the ones the tests last passed with.
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml constraints.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
 site: $(VENV)/.installed ## Create .venv, install, import the seeds and build output/
@@ -65,7 +66,7 @@ test: system-deps $(VENV)/.installed-test node_modules/.installed ## Install tes
 bench: $(VENV)/.installed ## Benchmarks: print timings and sizes for 1,000 and 10,000 briefings
 	$(BIN)/python bench/search.py --sizes 1000 10000
 	$(BIN)/python bench/linking.py --sizes 1000 10000
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python bench/build.py --sizes 1000 10000
 
 clean: ## Remove output/ and caches (keeps .venv and content/)
