@@ -23,7 +23,9 @@ import re
 
 _INLINE = re.compile(r"[\\`*_\[\]]")
 _LT = re.compile(r"<")
-_AMP = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+#: ``&`` before an entity, or before a numeric one without its ``;`` (``&#0``, ``&#x41``), which
+#: Python-Markdown's stock inline patterns read as ``&#0;``.
+_AMP = re.compile(r"&(?=#?[A-Za-z0-9]+;|#[0-9]|#[xX][0-9A-Fa-f])")
 _DASHES = re.compile(r"-(?=-)")
 _ORDERED = re.compile(r"^(\d+)\.(?=\s|$)")
 _BULLET = re.compile(r"^([-+])(?=\s|$)")
