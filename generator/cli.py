@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from pathlib import Path
@@ -41,6 +42,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # writing the site (a full disk, say), here or in a render worker
+        if exc.errno == errno.ESTALE:  # a page taken from output/ as it was changed there meanwhile
+            print(f"error: {exc.filename}: changed while the site was being built; {args.output}/ was left "
+                  "as it was (build again)", file=sys.stderr)
+            return 1
         where = f" {exc.filename}" if exc.filename else ""
         print(f"error: cannot write{where}: {exc.strerror or exc}; {args.output}/ was left as it was "
               "(free some space or choose another --output, then build again)", file=sys.stderr)

@@ -210,3 +210,15 @@ class OutputFile:
     #: Path inside the output folder, POSIX form, e.g. ``briefings/2022/01/x/index.html``.
     path: str
     data: bytes
+    #: What the sitemap and the search index need of a page, where the renderer found it
+    #: (:func:`generator.publish.page_facts`); None: found from ``data`` when needed.
+    facts: PageFacts | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """Of a rendered page: whether it asks not to be indexed (sitemap), and the SHA-256 of
+    what the search indexer reads of it (:func:`generator.search.indexed_part`)."""
+
+    noindex: bool
+    indexed: bytes

@@ -17,7 +17,9 @@ import jinja2
 
 from generator import parallel
 from generator.cache import BuildCache, PageEntry, generator_fingerprint
+from generator.model import PageFacts
 from generator.progress import ProgressFactory
+from generator.publish import page_facts
 from generator.trace import Recorder, Replayer, traced_context
 
 #: (output path, page URL, template name, page context), as built by render.py.
@@ -33,6 +35,11 @@ class Rendered(NamedTuple):
     put: object = None
     #: The page's length in bytes.
     size: int = 0
+    #: What the sitemap and the search index need of it (None if rendering failed).
+    facts: PageFacts | None = None
+    #: For a page taken as it is from the last output: the identity of its file there
+    #: (:meth:`generator.cache.BuildCache.verified_output`); ``data`` is then None.
+    kept: tuple | None = None
 
 
 def page_scope(theme_key: str, config_key: str, template: str, names: list[str]) -> bytes:
@@ -112,24 +119,26 @@ def _render_pages(env: jinja2.Environment, pages: list[Page], common: dict, *,
 
     replayer = Replayer(common, keyed)
 
-    def unchanged(i: int) -> bool:
-        """Whether everything page ``i`` read last time reads the same on the new site."""
+    def unchanged(i: int) -> tuple | None:
+        """If everything page ``i`` read last time reads the same on the new site, and its file in
+        the last output holds the bytes recorded for it: that file's identity. Checked in the
+        workers, so the building process neither reads nor hashes the pages it reuses."""
         out, page_url, _, context = pages[i]
         entry = cache.page(out)
         try:
-            return replayer.digest(entry.paths, {"page_url": page_url, **context}) == entry.digest
+            if replayer.digest(entry.paths, {"page_url": page_url, **context}) != entry.digest:
+                return None
         except Exception:  # noqa: BLE001 - Opaque, or a helper failing on new data: render it and report
-            return False
+            return None
+        return cache.verified_output(out, entry) if entry.facts is not None else None
 
     tick = progress("Checking pages", len(candidates)) if progress and candidates else None
     todo_set = set(range(len(pages)))
-    for i, same in zip(candidates, parallel.run(unchanged, candidates, tick)):
-        if not same:
-            continue
-        out = pages[i][0]
-        data = cache.previous_output(out, cache.page(out))
-        if data is not None:
-            results[i] = Rendered(data, size=len(data))
+    for i, kept in zip(candidates, parallel.run(unchanged, candidates, tick)):
+        if kept is not None:
+            out = pages[i][0]
+            entry = cache.page(out)
+            results[i] = Rendered(None, size=entry.size, facts=entry.facts, kept=kept)
             cache.keep_page(out)
             cache.stats.render_hits += 1
             todo_set.discard(i)
@@ -150,19 +159,22 @@ def _render_pages(env: jinja2.Environment, pages: list[Page], common: dict, *,
                     values.update(helpers(page_url))
                 data = _render_template(template, values).encode("utf-8")
         except Exception as exc:  # noqa: BLE001 - reported as a diagnostic by the caller
-            return (None, page_error(exc, out, template_name), None, None, True, None, 0, None)
-        # the page's hash, for the cache, is taken here: in the workers, not one by one afterwards
+            return (None, page_error(exc, out, template_name), None, None, True, None, 0, None, None)
+        # the page's hash and facts, for the cache, are found here: in the workers, not one by one afterwards
         sha, size = hashlib.sha256(data).digest(), len(data)
+        facts = page_facts(data, sha)
         done = put(out, data) if put is not None else None
-        return (data if done is None else None, None, rec.program(), rec.digest(), rec.opaque, sha, size, done)
+        return (data if done is None else None, None, rec.program(), rec.digest(), rec.opaque, sha, size, done,
+                facts)
 
     interned: dict = {}
     tick = progress("Rendering pages", len(todo)) if progress else None
-    for i, (data, error, program, digest, opaque, sha, size, done) in zip(todo, parallel.run(render, todo, tick)):
-        results[i] = Rendered(data, error, done, size)
+    for i, (data, error, program, digest, opaque, sha, size, done, facts) in zip(
+            todo, parallel.run(render, todo, tick)):
+        results[i] = Rendered(data, error, done, size, facts)
         cache.stats.rendered += 1
         if error is not None or opaque:
             continue
         program = interned.setdefault(program, program)
-        cache.store_page(pages[i][0], PageEntry(scopes[i], program, digest, sha, size))
+        cache.store_page(pages[i][0], PageEntry(scopes[i], program, digest, sha, size, facts))
     return results  # type: ignore[return-value]

@@ -15,13 +15,15 @@ pointing at numbered sitemaps.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from xml.sax.saxutils import escape
 
 from markupsafe import Markup
 
 from generator.link import term_slug
-from generator.model import TAXONOMIES, Briefing, OutputFile, Site
+from generator.model import TAXONOMIES, Briefing, OutputFile, PageFacts, Site
+from generator.search import indexed_part
 
 #: sitemaps.org allows at most this many URLs in one sitemap file.
 MAX_URLS = 50_000
@@ -104,13 +106,21 @@ def _noindex(data: bytes) -> bool:
     return b'name="robots" content="noindex' in head
 
 
+def page_facts(data: bytes, sha256: bytes) -> PageFacts:
+    """What the sitemap and the search index need of a page whose bytes are ``data`` (their
+    SHA-256 is ``sha256``): found where the page is rendered, and kept in the build cache with
+    it, so that a page reused from the last output is not read for them."""
+    part = indexed_part(data)
+    return PageFacts(_noindex(data), sha256 if part is data else hashlib.sha256(part).digest())
+
+
 def sitemap_urls(site: Site, pages: list[OutputFile]) -> list[tuple[str, dt.date | None]]:
     """(absolute URL, lastmod) for every indexable page, sorted by URL."""
     dates, newest = last_modified(site)
     urls = []
     for f in pages:
         url = _page_url(f.path)
-        if url is None or _noindex(f.data):
+        if url is None or (f.facts.noindex if f.facts is not None else _noindex(f.data)):
             continue
         urls.append((site.config.absolute(url), dates.get(url, newest)))
     return sorted(urls)

@@ -26,7 +26,7 @@ from generator.model import OutputFile, Site
 from generator.pages import render_pages
 from generator.progress import ProgressFactory
 from generator.trace import TracedMethod
-from generator.write import StagedFile, Staging
+from generator.write import KeptFile, StagedFile, Staging
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
@@ -231,11 +231,13 @@ def render_site(site: Site, theme_dir: Path, diags: Diagnostics, *, cache: Build
             where, message, line, hint = page.error
             diags.error(where, message, line=line, hint=hint)
             break
-        if page.put is not None:
+        if page.kept is not None:
+            files.append(KeptFile(out, cache.output_dir, page.kept, page.facts))
+        elif page.put is not None:
             staging.put_files[out] = page.put
-            files.append(StagedFile(out, staging, page.size))
+            files.append(StagedFile(out, staging, page.size, page.facts))
         else:
-            files.append(OutputFile(out, page.data))
+            files.append(OutputFile(out, page.data, page.facts))
     if diags.errors:
         raise BuildError(diags)
     return files + publish.publish_files(site, files)

@@ -230,7 +230,9 @@ def group_key(name: str, pages: list[OutputFile], version: str) -> bytes:
     h = hashlib.sha256(_KEY_VERSION + b"\x00" + _code_digest() + version.encode() + b"\x00")
     h.update(name.encode() + b"\x00")
     for page in sorted(pages, key=lambda p: p.path):
-        h.update(page.path.encode() + b"\x00" + hashlib.sha256(indexed_part(page.data)).digest())
+        # the renderer's record of it where there is one: a page reused from the last output is not read
+        indexed = page.facts.indexed if page.facts is not None else hashlib.sha256(indexed_part(page.data)).digest()
+        h.update(page.path.encode() + b"\x00" + indexed)
     return h.digest()
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno
 import os
 import shutil
 import stat
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from generator import parallel
-from generator.model import OutputFile
+from generator.model import OutputFile, PageFacts
 
 
 class UnsafeOutput(Exception):
@@ -111,12 +112,12 @@ def write_site(files: list[OutputFile], output_dir: Path,
     output_dir = output_dir.absolute()
     if staging is None:
         _clean_leftovers(output_dir)
-    wanted: dict[str, bytes | None] = {}  # None: already in the staging folder
+    wanted: dict[str, bytes | KeptFile | None] = {}  # None: already in the staging folder
     for f in files:
         rel = _safe_rel(f.path)
         if rel in wanted:
             raise ValueError(f"two outputs for {rel}")
-        wanted[rel] = None if type(f) is StagedFile and f.staging is staging else f.data
+        wanted[rel] = None if type(f) is StagedFile and f.staging is staging else f if type(f) is KeptFile else f.data
     previous = previous_dir(output_dir)
     if staging is not None:
         reuse, work = False, staging.work
@@ -241,10 +242,11 @@ class StagedFile(OutputFile):
     """A file a render worker put in a :class:`Staging` folder: its bytes are read from there
     (or from the output folder, once published) when asked for."""
 
-    def __init__(self, path: str, staging: Staging, size: int):
+    def __init__(self, path: str, staging: Staging, size: int, facts: PageFacts | None = None):
         object.__setattr__(self, "path", path)
         object.__setattr__(self, "staging", staging)
         object.__setattr__(self, "size", size)
+        object.__setattr__(self, "facts", facts)
 
     @property
     def data(self) -> bytes:  # type: ignore[override]
@@ -258,12 +260,44 @@ class StagedFile(OutputFile):
         return b"".join(parts)
 
 
-def _same_as_old(old: str, rel: str, data: bytes, read_from_output: dict | None) -> os.stat_result | None:
+class KeptFile(OutputFile):
+    """A page taken as it is from the last output: its file there was found to hold the bytes
+    the build cache recorded for it, and had then the identity ``kept`` (device, inode, size,
+    modification time: :meth:`generator.cache.BuildCache.verified_output`). The site is
+    written by linking that file while it keeps that identity; its bytes are read only when
+    asked for. Should it change while the site is built, asking fails: the page cannot be
+    written, and the build publishes nothing."""
+
+    def __init__(self, path: str, root: str | os.PathLike, kept: tuple, facts: PageFacts | None):
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "root", os.path.abspath(root))
+        object.__setattr__(self, "kept", kept)
+        object.__setattr__(self, "facts", facts)
+
+    @property
+    def size(self) -> int:
+        return self.kept[2]
+
+    @property
+    def data(self) -> bytes:  # type: ignore[override]
+        path = os.path.join(self.root, self.path)
+        with open(path, "rb", buffering=0) as f:
+            st = os.fstat(f.fileno())
+            if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != self.kept:
+                raise OSError(errno.ESTALE, "the file changed while the site was being built; build again",
+                              path)
+            return f.read()
+
+
+def _same_as_old(old: str, rel: str, data: bytes | KeptFile,
+                 read_from_output: dict | None) -> os.stat_result | None:
     """The ``lstat`` of ``old`` (the file at ``rel`` in output/) if it holds ``data``, else None."""
     try:
         st_old = os.lstat(old)
     except OSError:
         return None
+    if type(data) is KeptFile:  # found to hold the page's bytes, and not changed since
+        return st_old if (st_old.st_dev, st_old.st_ino, st_old.st_size, st_old.st_mtime_ns) == data.kept else None
     if not stat.S_ISREG(st_old.st_mode) or st_old.st_size != len(data):
         return None
     known = read_from_output.get(rel) if read_from_output else None
@@ -273,7 +307,7 @@ def _same_as_old(old: str, rel: str, data: bytes, read_from_output: dict | None)
     return st_old if _read(old) == data else None
 
 
-def _update(work: Path, output_dir: Path, wanted: dict[str, bytes],
+def _update(work: Path, output_dir: Path, wanted: dict[str, bytes | KeptFile],
             read_from_output: dict[str, tuple[tuple, bytes]] | None) -> tuple[int, int]:
     """Make ``work`` (the kept folder, pruned) hold exactly ``wanted``: (written, unchanged)."""
     written = unchanged = 0
@@ -299,12 +333,13 @@ def _update(work: Path, output_dir: Path, wanted: dict[str, bytes],
                 pass
         else:
             _clear(target, work_s)
-        Path(target).write_bytes(data)  # a new inode: never writes into a file output/ shares
+        Path(target).write_bytes(data.data if type(data) is KeptFile else data)  # a new inode: never
+        # writes into a file output/ shares
         written += 1
     return written, unchanged
 
 
-def _fill(work: Path, output_dir: Path, wanted: dict[str, bytes | None],
+def _fill(work: Path, output_dir: Path, wanted: dict[str, bytes | KeptFile | None],
           read_from_output: dict[str, tuple[tuple, bytes]] | None,
           staging: Staging | None = None) -> tuple[int, int]:
     """Write ``wanted`` into ``work``, a new folder: (written, unchanged). What :func:`_update`
@@ -359,6 +394,8 @@ def _fill(work: Path, output_dir: Path, wanted: dict[str, bytes | None],
                     return True
                 except OSError:
                     pass
+        if type(data) is KeptFile:  # not linked: its bytes, as long as they are the ones checked
+            data = data.data
         try:
             _write_new(target, data)
         except FileExistsError:  # as above: the last one wins, in a new inode
