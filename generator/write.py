@@ -281,12 +281,14 @@ class KeptFile(OutputFile):
     @property
     def data(self) -> bytes:  # type: ignore[override]
         path = os.path.join(self.root, self.path)
-        with open(path, "rb", buffering=0) as f:
-            st = os.fstat(f.fileno())
-            if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != self.kept:
-                raise OSError(errno.ESTALE, "the file changed while the site was being built; build again",
-                              path)
-            return f.read()
+        try:
+            with open(path, "rb", buffering=0) as f:
+                st = os.fstat(f.fileno())
+                if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) == self.kept:
+                    return f.read()
+        except FileNotFoundError:
+            pass  # removed (or moved) since
+        raise OSError(errno.ESTALE, "the file changed while the site was being built; build again", path)
 
 
 def _same_as_old(old: str, rel: str, data: bytes | KeptFile,

@@ -258,3 +258,46 @@ def test_output_paths_are_checked_as_before(path: str, expected: str | None) -> 
             write_module._safe_rel(path)
     else:
         assert write_module._safe_rel(path) == write_module._safe_relpath(path).as_posix() == expected
+
+
+@pytest.mark.parametrize("kept_folder", [True, False])
+def test_a_kept_file_is_linked_while_it_is_the_file_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            kept_folder: bool) -> None:
+    """A page the build found intact in output/ (BuildCache.verified_output) is linked into the new
+    site, in the kept folder or in a new one, without being read; once that file changes, the
+    page cannot be written and output/ stays as it was."""
+    import errno
+    import hashlib
+
+    from generator.cache import BuildCache, PageEntry
+    from generator.write import KeptFile
+
+    out = tmp_path / "output"
+    for _ in range(2 if kept_folder else 1):
+        write_site(site(index="home", a__page="a", b__page="bb"), out)
+    assert previous_dir(out).exists() == kept_folder
+    cache = BuildCache()
+    cache.begin(tmp_path, out)
+    entry = lambda data: PageEntry(b"", (), b"", hashlib.sha256(data).digest(), len(data))  # noqa: E731
+    assert cache.verified_output("b/page.html", entry(b"XX")) is None  # the same size, other bytes
+    assert cache.verified_output("b/page.html", entry(b"bbb")) is None
+    ident = {rel: cache.verified_output(rel, entry(data)) for rel, data in (("a/page.html", b"a"), ("b/page.html", b"bb"))}
+    inodes = {rel: (out / rel).stat().st_ino for rel in ident}
+    read = []
+    real = KeptFile.data
+    monkeypatch.setattr(KeptFile, "data", property(lambda f: read.append(f.path) or real.fget(f)))
+    files = [OutputFile("index.html", b"home 2"), *(KeptFile(rel, out, ident[rel], None) for rel in ident)]
+    report = write_site(files, out)
+    assert tree(out) == {"index.html": b"home 2", "a/page.html": b"a", "b/page.html": b"bb"}
+    assert {rel: (out / rel).stat().st_ino for rel in ident} == inodes and read == []
+    assert (report.written, report.unchanged) == (1, 2)
+    (out / "b/page.html").write_bytes(b"XX")  # changed since it was checked
+    with pytest.raises(OSError) as failure:
+        write_site([OutputFile("index.html", b"home 3"), *(KeptFile(rel, out, ident[rel], None) for rel in ident)], out)
+    assert failure.value.errno == errno.ESTALE and failure.value.filename == str(out / "b/page.html")
+    assert tree(out) == {"index.html": b"home 2", "a/page.html": b"a", "b/page.html": b"XX"}
+    (out / "b/page.html").unlink()  # removed since: the same
+    with pytest.raises(OSError) as failure:
+        write_site([KeptFile(rel, out, ident[rel], None) for rel in ident], out)
+    assert failure.value.errno == errno.ESTALE
+    assert sorted(p.name for p in tmp_path.iterdir() if "output" in p.name) == [".output.previous", "output"]
