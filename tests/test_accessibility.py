@@ -126,3 +126,22 @@ def test_axe_finds_a_real_violation(tmp_path):
                             ".violations.map(v => v.id)", TAGS)
         browser.close()
     assert {"color-contrast", "image-alt", "label"} <= set(ids)
+
+
+def test_every_section_of_the_navigation_is_in_sight_on_a_phone(site):
+    """On a narrow screen the site's sections wrap to a second line: none is scrolled out of view
+    (a navigation row scrolled sideways, its scroll bar hidden, hid Places and Stories at 390 px)."""
+    output, _ = site
+    with serve(output) as base, sync_playwright() as p:
+        browser = launch(p)
+        for width in (320, 390):
+            page = browser.new_page(viewport={"width": width, "height": 800})
+            page.goto(base + "/topics/", wait_until="load")
+            boxes = page.eval_on_selector_all(".site-nav a", """links => links.map(a => {
+                const r = a.getBoundingClientRect();
+                return [a.textContent.trim(), r.left, r.right, document.documentElement.clientWidth];
+            })""")
+            assert len(boxes) == 7, boxes
+            assert all(0 <= left and right <= view for _, left, right, view in boxes), (width, boxes)
+            page.close()
+        browser.close()
