@@ -90,6 +90,11 @@ def cmd_new(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}; give the briefing a title: briefings new \"Title\"", file=sys.stderr)
         return 1
+    except OSError as exc:  # a full disk, a file where the year's folder goes
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot write{where}: {exc.strerror or exc} (free some space or fix the folder, then "
+              "try again)", file=sys.stderr)
+        return 1
     print(path.as_posix())
     return 0
 

@@ -38,6 +38,11 @@ def new_briefing(content_dir: Path, config: Config, title: str, now: dt.datetime
                                **{key: [] for key in TAXONOMIES}, "summary": ""}
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{day.isoformat()}-{slug}.md"
-    with open(path, "x", encoding="utf-8") as f:  # never overwrite
-        f.write(dump_briefing(meta, BODY))
+    f = open(path, "x", encoding="utf-8")  # noqa: SIM115 - never overwrite; removed if not written whole
+    try:
+        with f:
+            f.write(dump_briefing(meta, BODY))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     return path

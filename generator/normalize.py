@@ -397,8 +397,12 @@ def target_path(content_dir: Path, day: dt.date | None, slug: str) -> Path:
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8", newline="\n")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # never a half-written briefing, even under another name
+        raise
 
 
 def import_seeds(seeds: list[Path], content_dir: Path, diags: Diagnostics,
@@ -473,7 +477,14 @@ def import_seeds(seeds: list[Path], content_dir: Path, diags: Diagnostics,
         taken.add(slug)
         if default_slug(target) != slug:
             meta["slug"] = slug
-        _write(target, file_text(meta, doc.body))
+        try:
+            _write(target, file_text(meta, doc.body))
+        except OSError as exc:  # a full disk, a file where its folder goes: this seed is not imported
+            detail = f"cannot write {rel(target)}: {exc.strerror or exc}"
+            diags.error(path, f"not imported: {detail}",
+                        hint="free some space or fix the folder, then import again")
+            report.outcomes.append(Outcome(rel(path), "rejected", detail=detail))
+            continue
         if old is not None and old.path.resolve() != target.resolve():
             old.path.unlink(missing_ok=True)
         this_run[digest] = rel(path)

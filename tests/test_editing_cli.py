@@ -87,3 +87,39 @@ def test_serve_starts_serves_and_stops_on_ctrl_c(sample) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_new_that_cannot_write_is_one_line_and_leaves_nothing(site, capsys, monkeypatch) -> None:
+    import generator.newbriefing as newbriefing_module
+    year = site.content / "briefings" / str(dt.date.today().year)
+    year.write_text("a file where the year's folder goes")
+    assert main(["new", "A fresh note", "--content", str(site.content)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot write ") and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    year.unlink()
+
+    def full_disk(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(newbriefing_module, "dump_briefing", lambda meta, body: "---\ntitle: x\n")
+    real_open = open
+
+    class Failing:
+        def __init__(self, f):  # noqa: ANN001
+            self.f = f
+
+        def __enter__(self):  # noqa: ANN204
+            return self
+
+        def __exit__(self, *exc):  # noqa: ANN002, ANN204
+            self.f.close()
+
+        def write(self, text):  # noqa: ANN001, ANN201
+            self.f.write(text[:5])
+            full_disk()
+
+    monkeypatch.setattr(newbriefing_module, "open", lambda *a, **k: Failing(real_open(*a, **k)), raising=False)
+    assert main(["new", "A fresh note", "--content", str(site.content)]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err
+    assert not list((site.content / "briefings").rglob("*.md"))  # nothing half-written

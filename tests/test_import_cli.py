@@ -220,3 +220,38 @@ def test_shipped_content_is_curated_and_reimport_leaves_it_alone(tmp_path, capsy
         b = read_briefing(path, ROOT / "content", diags)
         assert b is not None and b.date is not None and b.review == ()
     assert not diags.items
+
+
+def test_a_briefing_that_cannot_be_written_is_one_line_and_the_others_are_imported(archive, capsys, monkeypatch):
+    """A full disk while a briefing is written, or a file where its year's folder goes: that seed
+    is not imported (one line naming it, and what to do), nothing half-written is left, the other
+    seeds are imported, and the next import, once the cause is gone, imports it."""
+    import generator.normalize as normalize_module
+
+    archive.add("breadcrumb.txt", "courtesy.txt")
+    (archive.content / "briefings" / "2022").write_text("not a folder")  # where courtesy.txt's goes
+    real = normalize_module.Path.write_text
+
+    def full_disk(self, text, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        if "seed: breadcrumb.txt" in text:
+            real(self, text[: len(text) // 2], *args, **kwargs)
+            raise OSError(28, "No space left on device", str(self))
+        return real(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(normalize_module.Path, "write_text", full_disk)
+    code, out, err = archive.run(capsys)
+    monkeypatch.undo()
+    assert code == 1 and "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len([line for line in lines if "not imported: cannot write" in line]) == 2, err
+    assert any(line.startswith("seeds/breadcrumb.txt: error: not imported: cannot write content/briefings/undated/")
+               and "No space left on device" in line for line in lines), err
+    assert any(line.startswith("seeds/courtesy.txt: error: not imported: cannot write content/briefings/2022/")
+               for line in lines), err
+    assert "2 rejected" in out
+    briefings = archive.content / "briefings"
+    assert [p.name for p in briefings.rglob("*") if p.is_file()] == ["2022"]  # no half-written file, no temp file
+    (briefings / "2022").unlink()
+    code, out, err = archive.run(capsys)
+    assert code == 0, err
+    assert len(archive.files()) == 2
