@@ -75,6 +75,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except UnsafeOutput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # the first build could not write the site (a full disk, say); later ones are reported
+        where = f" {exc.filename}" if exc.filename else ""  # by the server, which keeps serving the last good site
+        print(f"error: cannot write{where}: {exc.strerror or exc}; {args.output}/ was left as it was "
+              "(free some space or choose another --output, then serve again)", file=sys.stderr)
+        return 1
 
 
 def cmd_new(args: argparse.Namespace) -> int:

@@ -479,7 +479,13 @@ class DevServer:
             # never raises KeyboardInterrupt: take both signals explicitly.
             signal.signal(signal.SIGINT, signal.default_int_handler)
             signal.signal(signal.SIGTERM, signal.default_int_handler)
-        self.start()
+        try:
+            self.start()
+        except BaseException:  # the first build could not be written: nothing is served
+            if self._observer is not None:
+                self._observer.stop()
+            self.httpd.server_close()
+            raise
         self.say(f"serving {self.paths.output}/ at {self.url} (Ctrl-C to stop)")
         try:
             while True:

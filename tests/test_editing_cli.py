@@ -123,3 +123,24 @@ def test_new_that_cannot_write_is_one_line_and_leaves_nothing(site, capsys, monk
     err = capsys.readouterr().err
     assert "No space left on device" in err and "Traceback" not in err
     assert not list((site.content / "briefings").rglob("*.md"))  # nothing half-written
+
+
+def test_serve_whose_first_build_cannot_be_written_is_one_line(sample, capsys, monkeypatch) -> None:
+    """A failed write later is reported by the running server (and the last good site kept); the
+    first build has no site to fall back on: the command says why in one line and ends."""
+    from conftest import FailsOnCall
+
+    from generator import write as write_module
+    monkeypatch.setattr(write_module, "_write_new", FailsOnCall(write_module._write_new, 1, lambda _: OSError(
+        28, "No space left on device", str(sample.output / "x.html"))))
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        code = main(["serve", "--content", str(sample.content), "--theme", str(THEME),
+                     "--output", str(sample.output), "--port", "0"])
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("error: cannot write ") and "No space left on device" in err
+    assert not sample.output.exists()
