@@ -68,6 +68,8 @@ CHECKSUM_SIZE = 64
 MAGIC = b"briefings build cache\n"
 CACHE_DIR = Path(".cache") / "briefings"
 CACHE_FILE = "build.cache"
+#: A page in output/ that is a symbolic link is not opened (its link is not followed) where the system can say so.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _LIBRARIES = ("jinja2", "markupsafe", "markdown", "pyyaml", "python-frontmatter", "python-slugify")
 
 
@@ -419,7 +421,7 @@ class BuildCache:
             return None
         try:
             with open(os.path.join(self.output_dir, out), "rb", buffering=0,
-                      opener=lambda path, flags: os.open(path, flags | os.O_NOFOLLOW)) as f:
+                      opener=lambda path, flags: os.open(path, flags | _NOFOLLOW)) as f:
                 st = os.fstat(f.fileno())
                 if not stat.S_ISREG(st.st_mode) or st.st_size != entry.size:
                     return None

@@ -91,3 +91,18 @@ def test_the_command_says_so_in_one_line(sample, monkeypatch, capsys) -> None:
     err = capsys.readouterr().err
     assert err.splitlines() == [f"error: {page.absolute()}: changed while the site was being built; "
                                 f"{sample.output}/ was left as it was (build again)"]
+
+
+def test_a_page_replaced_by_a_link_in_output_is_written_again(sample, tmp_path) -> None:
+    """A symbolic link in output/, even to the very bytes, is not a page to keep: it is rendered again
+    and the published site has a file of its own there."""
+    paths = sample.paths()
+    assert build(paths, cache=BuildCache.for_content(sample.content)).ok
+    page = sample.output / "topics/diplomacy/index.html"
+    elsewhere = tmp_path / "elsewhere.html"
+    elsewhere.write_bytes(page.read_bytes())
+    page.unlink()
+    page.symlink_to(elsewhere)
+    result = build(paths, cache=BuildCache.for_content(sample.content))
+    assert result.ok and result.cache.stats.rendered == 1
+    assert not page.is_symlink() and page.read_bytes() == elsewhere.read_bytes()
