@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -56,6 +57,17 @@ def load_briefings(content_dir: Path, diags: Diagnostics, cache: BuildCache | No
         diags.error(root, "briefings folder not found", hint=f"create {BRIEFINGS_DIR}/ in the content folder")
         return []
     inside = content_dir.resolve()
+    for folder, subfolders, _ in os.walk(root):  # links to folders are not followed (nor by rglob): say so
+        for name in sorted(subfolders):
+            link = Path(folder) / name
+            if not link.is_symlink():
+                continue
+            if link.resolve().is_relative_to(inside):
+                diags.warning(link, "is a link to a folder, which is not followed: its briefings are read "
+                                    "only where they are", hint="move the folder here instead of linking it")
+            else:
+                diags.error(link, "is a link to a folder outside the content folder; its briefings are not read",
+                            hint="move or copy the folder into the content folder instead")
     paths = []
     for path in sorted(root.rglob("*.md")):
         if path.is_symlink() and not path.resolve().is_relative_to(inside):

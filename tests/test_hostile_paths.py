@@ -74,8 +74,23 @@ def test_symlinks_leading_outside_content_are_not_read(site, tmp_path):
     result = site.build(write=False)
     assert [b.title for b in result.site.briefings] == ["Ok"]
     errors = [d.format() for d in result.diagnostics.errors]
-    assert errors == ["content/briefings/2022/passwd.md: error: is a link to a file outside the content folder; "
-                      "it is not read (copy the file into the content folder instead)"]
+    assert sorted(errors) == [
+        "content/briefings/2022/passwd.md: error: is a link to a file outside the content folder; "
+        "it is not read (copy the file into the content folder instead)",
+        "content/briefings/linked-dir: error: is a link to a folder outside the content folder; "
+        "its briefings are not read (move or copy the folder into the content folder instead)"]
+
+
+def test_a_link_to_a_folder_inside_content_is_not_followed_and_says_so(site):
+    site.add("2022/ok.md", briefing("Ok"))
+    (site.content / "drafts").mkdir()
+    (site.content / "drafts" / "draft.md").write_text(briefing("A draft"))
+    (site.content / "briefings" / "drafts").symlink_to(site.content / "drafts", target_is_directory=True)
+    result = site.build(write=False)
+    assert result.ok and [b.title for b in result.site.briefings] == ["Ok"]
+    assert [d.format() for d in result.diagnostics.warnings] == [
+        "content/briefings/drafts: warning: is a link to a folder, which is not followed: its briefings are read "
+        "only where they are (move the folder here instead of linking it)"]
 
 
 def test_a_symlink_inside_content_is_read_once(site):
