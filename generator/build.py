@@ -57,19 +57,22 @@ def load_briefings(content_dir: Path, diags: Diagnostics, cache: BuildCache | No
         diags.error(root, "briefings folder not found", hint=f"create {BRIEFINGS_DIR}/ in the content folder")
         return []
     inside = content_dir.resolve()
-    for folder, subfolders, _ in os.walk(root):  # links to folders are not followed (nor by rglob): say so
-        for name in sorted(subfolders):
-            link = Path(folder) / name
-            if not link.is_symlink():
-                continue
-            if link.resolve().is_relative_to(inside):
-                diags.warning(link, "is a link to a folder, which is not followed: its briefings are read "
-                                    "only where they are", hint="move the folder here instead of linking it")
+    found = []
+    for folder, subfolders, files in os.walk(root):  # a link to a folder is not followed: said so
+        for name in subfolders:
+            entry = Path(folder) / name
+            if not entry.is_symlink():
+                if name.endswith(".md"):
+                    found.append(entry)  # a folder in a briefing's place: read_briefing says so
+            elif entry.resolve().is_relative_to(inside):
+                diags.warning(entry, "is a link to a folder, which is not followed: its briefings are read "
+                                     "only where they are", hint="move the folder here instead of linking it")
             else:
-                diags.error(link, "is a link to a folder outside the content folder; its briefings are not read",
+                diags.error(entry, "is a link to a folder outside the content folder; its briefings are not read",
                             hint="move or copy the folder into the content folder instead")
+        found += (Path(folder) / name for name in files if name.endswith(".md"))
     paths = []
-    for path in sorted(root.rglob("*.md")):
+    for path in sorted(found):
         if path.is_symlink() and not path.resolve().is_relative_to(inside):
             diags.error(path, "is a link to a file outside the content folder; it is not read",
                         hint="copy the file into the content folder instead")

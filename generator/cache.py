@@ -417,6 +417,20 @@ class BuildCache:
         """The identity (device, inode, size, modification time) of the page ``out`` in the last
         output, if its bytes are what the entry says (read and hashed here, in a render worker;
         the building process then takes the file as it is, see :class:`generator.write.KeptFile`)."""
+        found = self._checked_output(out, entry)
+        return found[0] if found is not None else None
+
+    def previous_output(self, out: str, entry: PageEntry) -> bytes | None:
+        """The bytes a file had in the last output, if they are what the entry says."""
+        found = self._checked_output(out, entry)
+        if found is None:
+            return None
+        self.read_from_output[out] = found
+        return found[1]
+
+    def _checked_output(self, out: str, entry: PageEntry) -> tuple[tuple, bytes] | None:
+        """(identity, bytes) of the regular file ``out`` in the last output, if its bytes have the
+        size and SHA-256 the entry says; None otherwise (a link, another file, none)."""
         if self.output_dir is None:
             return None
         try:
@@ -430,26 +444,7 @@ class BuildCache:
             return None
         if len(data) != entry.size or hashlib.sha256(data).digest() != entry.sha256:
             return None
-        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-
-    def previous_output(self, out: str, entry: PageEntry) -> bytes | None:
-        """The bytes a page had in the last output, if they are what the entry says."""
-        if self.output_dir is None:
-            return None
-        target = os.path.join(self.output_dir, out)
-        try:
-            st = os.lstat(target)
-            if not stat.S_ISREG(st.st_mode) or st.st_size != entry.size:
-                return None
-            with open(target, "rb") as f:
-                data = f.read()
-        except OSError:
-            return None
-        if hashlib.sha256(data).digest() != entry.sha256:
-            return None
-        self.read_from_output[out] = ((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns), data)
-        return data
-
+        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns), data
 
 def _parse(path: Path, content_dir: Path, root: Path | None,
            known: dict | None = None) -> tuple[bytes | None, tuple, tuple | None, tuple | None]:

@@ -25,6 +25,19 @@ def _print_diagnostics(diags: Diagnostics) -> None:
         print(d.format(), file=sys.stderr)
 
 
+def _cannot_write(exc: OSError, output: str, again: str) -> int:
+    """One line for a site that could not be written (a full disk, or a page reused from ``output``
+    that changed meanwhile, see generator.write.KeptFile): ``output`` is left as it was."""
+    if exc.errno == errno.ESTALE:
+        print(f"error: {exc.filename}: changed while the site was being built; {output}/ was left as it was "
+              f"({again})", file=sys.stderr)
+    else:
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot write{where}: {exc.strerror or exc}; {output}/ was left as it was "
+              f"(free some space or choose another --output, then {again})", file=sys.stderr)
+    return 1
+
+
 def _paths(args: argparse.Namespace) -> Paths:
     return Paths(content=Path(args.content), theme=Path(args.theme) if args.theme else None,
                  output=Path(getattr(args, "output", "output")))
@@ -42,14 +55,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # writing the site (a full disk, say), here or in a render worker
-        if exc.errno == errno.ESTALE:  # a page taken from output/ as it was changed there meanwhile
-            print(f"error: {exc.filename}: changed while the site was being built; {args.output}/ was left "
-                  "as it was (build again)", file=sys.stderr)
-            return 1
-        where = f" {exc.filename}" if exc.filename else ""
-        print(f"error: cannot write{where}: {exc.strerror or exc}; {args.output}/ was left as it was "
-              "(free some space or choose another --output, then build again)", file=sys.stderr)
-        return 1
+        return _cannot_write(exc, args.output, "build again")
     _print_diagnostics(result.diagnostics)
     if not result.ok:
         n = len(result.diagnostics.errors)
@@ -75,11 +81,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except UnsafeOutput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except OSError as exc:  # the first build could not write the site (a full disk, say); later ones are reported
-        where = f" {exc.filename}" if exc.filename else ""  # by the server, which keeps serving the last good site
-        print(f"error: cannot write{where}: {exc.strerror or exc}; {args.output}/ was left as it was "
-              "(free some space or choose another --output, then serve again)", file=sys.stderr)
-        return 1
+    except OSError as exc:  # the first build could not write the site; the server reports later ones
+        return _cannot_write(exc, args.output, "serve again")  # and keeps serving the last good site
 
 
 def cmd_new(args: argparse.Namespace) -> int:

@@ -117,7 +117,12 @@ def write_site(files: list[OutputFile], output_dir: Path,
         rel = _safe_rel(f.path)
         if rel in wanted:
             raise ValueError(f"two outputs for {rel}")
-        wanted[rel] = None if type(f) is StagedFile and f.staging is staging else f if type(f) is KeptFile else f.data
+        if type(f) is StagedFile and f.staging is staging:
+            wanted[rel] = None
+        elif type(f) is KeptFile:  # linked from output/ while it is the file checked; read only if it cannot be
+            wanted[rel] = f
+        else:
+            wanted[rel] = f.data
     previous = previous_dir(output_dir)
     if staging is not None:
         reuse, work = False, staging.work
@@ -335,8 +340,8 @@ def _update(work: Path, output_dir: Path, wanted: dict[str, bytes | KeptFile],
                 pass
         else:
             _clear(target, work_s)
-        Path(target).write_bytes(data.data if type(data) is KeptFile else data)  # a new inode: never
-        # writes into a file output/ shares
+        # a new inode: never writes into a file output/ shares
+        Path(target).write_bytes(data.data if type(data) is KeptFile else data)
         written += 1
     return written, unchanged
 

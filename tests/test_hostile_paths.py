@@ -99,3 +99,11 @@ def test_a_symlink_inside_content_is_read_once(site):
     result = site.build(write=False)
     # two files, one URL each: the link is a second briefing with its own slug, not an escape
     assert sorted(b.slug for b in result.site.briefings) == ["alias", "real"]
+
+
+def test_a_folder_named_like_a_briefing_is_reported(site):
+    site.add("2022/ok.md", briefing("Ok"))
+    (site.content / "briefings" / "2022" / "odd.md").mkdir()
+    result = site.build(write=False)
+    assert [d.format() for d in result.diagnostics.errors] == [
+        "content/briefings/2022/odd.md: error: cannot read file: Is a directory (check its permissions)"]
